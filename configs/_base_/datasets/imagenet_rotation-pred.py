@@ -1,0 +1,31 @@
+# ImageNet-1k in mmpretrain's layout for rotation pretraining:
+#   data/imagenet/train/<wnid>/*.JPEG  (+ optional meta/train.txt)
+#   data/imagenet/val/...              (+ optional meta/val.txt)
+# The rotated copies are made by the model's RotationDataPreprocessor; to
+# make them in the loader instead, append
+# dict(type='RotationWithLabels') before PackInputs, add
+# algorithm_keys=['rot_label'] to PackInputs and use a plain
+# SelfSupDataPreprocessor (both paths give identical batches).
+dataset_type = 'ImageNet'
+data_root = 'data/imagenet/'
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomResizedCrop', scale=224, backend='pillow'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=8,
+    persistent_workers=True,
+    pin_memory=True,
+    drop_last=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        pipeline=train_pipeline))

@@ -1,0 +1,22 @@
+# RotNet with a ResNet-50 backbone (mmselfsup's published recipe).
+model = dict(
+    type='RotationPred',
+    angles='four',
+    data_preprocessor=dict(
+        # Rotations are made on the device: the loader ships each image once.
+        type='RotationDataPreprocessor',
+        angles='four',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        to_rgb=True),
+    backbone=dict(
+        type='ResNet',
+        depth=50,
+        in_channels=3,
+        out_indices=[3],  # the last stage
+        norm_cfg=dict(type='SyncBN')),
+    head=dict(
+        type='RotationHead',
+        num_classes=4,
+        in_channels=2048,
+        loss=dict(type='CrossEntropyLoss')))

@@ -1,0 +1,1 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.

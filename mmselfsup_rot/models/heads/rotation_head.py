@@ -1,0 +1,110 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+from typing import Dict, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+from mmpretrain.registry import MODELS
+
+
+@MODELS.register_module()
+class RotationHead(BaseModule):
+    """Rotation classifier: optional pooling, then a linear layer over the
+    rotation classes, with its loss.
+
+    It accepts what backbones return: a tuple of stage outputs (ResNet with
+    ``out_indices``), a single feature map ``(N, C, H, W)`` or a feature
+    vector ``(N, C)``. ``in_index`` picks the tuple element (the last one by
+    default); feature maps are pooled to ``(N, C)``.
+
+    Args:
+        num_classes (int): Number of rotation classes ``K``.
+            Defaults to 4.
+        in_channels (int): Channels of the selected feature.
+            Defaults to 2048.
+        in_index (int): Which element of a tuple of features to use.
+            Defaults to -1.
+        pool_type (str): ``'avg'``, ``'max'`` or ``'none'`` (feature vectors
+            only). Defaults to ``'avg'``.
+        dropout (float): Dropout before the classifier. Defaults to 0.
+        loss (dict): Config of the loss. Defaults to cross-entropy.
+        init_cfg (dict, optional): Initialisation config. Defaults to a
+            normal init of the classifier (std 0.01), as in mmselfsup.
+    """
+
+    def __init__(self,
+                 num_classes: int = 4,
+                 in_channels: int = 2048,
+                 in_index: int = -1,
+                 pool_type: str = 'avg',
+                 dropout: float = 0.,
+                 loss: dict = dict(type='CrossEntropyLoss', loss_weight=1.0),
+                 init_cfg: Optional[Union[dict, list]] = dict(
+                     type='Normal', std=0.01, layer='Linear')) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if num_classes < 2:
+            raise ValueError(f'num_classes must be at least 2, got '
+                             f'{num_classes}.')
+        pools = {
+            'avg': nn.AdaptiveAvgPool2d(1),
+            'max': nn.AdaptiveMaxPool2d(1),
+            'none': None
+        }
+        if pool_type not in pools:
+            raise ValueError(f'pool_type must be one of {sorted(pools)}, got '
+                             f'{pool_type!r}.')
+        self.num_classes = num_classes
+        self.in_channels = in_channels
+        self.in_index = in_index
+        self.pool = pools[pool_type]
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.fc = nn.Linear(in_channels, num_classes)
+        self.loss_module = MODELS.build(loss) if isinstance(loss,
+                                                            dict) else loss
+
+    def pre_logits(
+        self, feats: Union[torch.Tensor, Sequence[torch.Tensor]]
+    ) -> torch.Tensor:
+        """Select and pool the feature into ``(N, in_channels)``."""
+        if isinstance(feats, (tuple, list)):
+            feats = feats[self.in_index]
+        if feats.dim() == 4:
+            if self.pool is None:
+                raise ValueError('RotationHead got a feature map but '
+                                 "pool_type='none'; choose 'avg' or 'max'.")
+            feats = self.pool(feats)
+        feats = feats.flatten(1)
+        if feats.shape[1] != self.in_channels:
+            raise ValueError(f'RotationHead expects {self.in_channels} input '
+                             f'channels but the backbone gives '
+                             f'{feats.shape[1]}; set head.in_channels.')
+        return feats
+
+    def forward(
+        self, feats: Union[torch.Tensor, Sequence[torch.Tensor]]
+    ) -> torch.Tensor:
+        """Return rotation logits ``(N, num_classes)``."""
+        return self.fc(self.dropout(self.pre_logits(feats)))
+
+    def loss(self, feats: Union[torch.Tensor, Tuple[torch.Tensor]],
+             rot_labels: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Rotation cross-entropy and accuracy.
+
+        Args:
+            feats: Backbone features of the rotated images.
+            rot_labels (Tensor): ``(N, )`` rotation labels.
+
+        Returns:
+            dict[str, Tensor]: ``loss`` and ``acc_rot`` (percent; logged,
+            not optimised).
+        """
+        logits = self(feats)
+        if rot_labels.max() >= self.num_classes:
+            raise ValueError(f'Rotation label {int(rot_labels.max())} out of '
+                             f'range for a head with {self.num_classes} '
+                             'classes; set head.num_classes to the number of '
+                             'angles.')
+        loss = self.loss_module(logits, rot_labels)
+        with torch.no_grad():
+            acc = (logits.argmax(1) == rot_labels).float().mean() * 100
+        return dict(loss=loss, acc_rot=acc)

@@ -1,0 +1,94 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+"""ImageNet-layout miniatures: ``root/{train,val}/<class>/*.JPEG`` plus
+``root/meta/{train,val}.txt`` with ``relative/path label`` lines, the layout
+mmpretrain's ``ImageNet`` and ``CustomDataset`` read."""
+import os
+import os.path as osp
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+from PIL import Image
+
+
+def _write_split(root: str, split: str, images: np.ndarray,
+                 labels: np.ndarray, class_names: Sequence[str],
+                 ext: str) -> None:
+    lines = []
+    counters: Dict[int, int] = {}
+    for img, label in zip(images, labels):
+        label = int(label)
+        idx = counters.get(label, 0)
+        counters[label] = idx + 1
+        rel = f'{class_names[label]}/{class_names[label]}_{idx:05d}{ext}'
+        path = osp.join(root, split, rel)
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        Image.fromarray(img).save(path, quality=95)
+        lines.append(f'{rel} {label}\n')
+    os.makedirs(osp.join(root, 'meta'), exist_ok=True)
+    with open(osp.join(root, 'meta', f'{split}.txt'), 'w') as f:
+        f.writelines(lines)
+
+
+def make_imagenet(root: str,
+                  num_classes: int = 2,
+                  train_per_class: int = 4,
+                  val_per_class: int = 2,
+                  size: int = 40,
+                  seed: int = 0,
+                  ext: str = '.JPEG') -> str:
+    """Write a random-image ImageNet miniature and return its root.
+
+    Images are smooth random colour fields (so that rotations are
+    distinguishable), ``size x size`` RGB, with ImageNet-style WordNet-like
+    folder names ``n0000000k``.
+    """
+    rng = np.random.default_rng(seed)
+    class_names = [f'n{idx:08d}' for idx in range(num_classes)]
+    for split, per_class in (('train', train_per_class),
+                             ('val', val_per_class)):
+        count = num_classes * per_class
+        coarse = rng.integers(0, 256, (count, 4, 4, 3), dtype=np.uint8)
+        images = np.stack([
+            np.asarray(Image.fromarray(c).resize((size, size),
+                                                 Image.BILINEAR))
+            for c in coarse
+        ])
+        # a bright corner gives each image an unambiguous orientation
+        images[:, :size // 4, :size // 4] = 255
+        labels = np.repeat(np.arange(num_classes), per_class)
+        _write_split(root, split, images, labels, class_names, ext)
+    return root
+
+
+def make_digits_imagenet(root: str,
+                         size: int = 32,
+                         val_fraction: float = 0.25,
+                         seed: int = 0,
+                         limit: Optional[int] = None) -> str:
+    """Write scikit-learn's bundled handwritten digits (1,797 real 8x8
+    images, no download) as an ImageNet-layout dataset, upscaled to
+    ``size`` px RGB PNGs with a stratified train/val split."""
+    from sklearn.datasets import load_digits
+    digits = load_digits()
+    images = (digits.images / 16.0 * 255).round().astype(np.uint8)
+    labels = digits.target
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(labels))
+    if limit is not None:
+        order = order[:limit]
+    images, labels = images[order], labels[order]
+    upscaled = np.stack([
+        np.asarray(
+            Image.fromarray(img).resize((size, size),
+                                        Image.BICUBIC).convert('RGB'))
+        for img in images
+    ])
+    is_val = np.zeros(len(labels), dtype=bool)
+    for cls in np.unique(labels):
+        idx = np.flatnonzero(labels == cls)
+        is_val[idx[:int(round(len(idx) * val_fraction))]] = True
+    names = [f'digit_{d}' for d in range(10)]
+    _write_split(root, 'train', upscaled[~is_val], labels[~is_val], names,
+                 '.png')
+    _write_split(root, 'val', upscaled[is_val], labels[is_val], names, '.png')
+    return root
