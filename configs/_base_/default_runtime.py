@@ -12,6 +12,10 @@ default_hooks = dict(
     visualization=dict(type='VisualizationHook', enable=False),
 )
 
+# Reseed the RNGs each epoch so that resumed runs reproduce uninterrupted
+# ones exactly (mmengine does not checkpoint RNG states).
+custom_hooks = [dict(type='EpochSeedHook')]
+
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

@@ -1,0 +1,62 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+MAIN_CFG = osp.join(REPO, 'configs',
+                    'rotation-pred_resnet50_8xb16-steplr-70e_in1k.py')
+
+# Keep each test process to the machine's cores and quiet.
+os.environ.setdefault('OMP_NUM_THREADS', '2')
+
+
+def run_tool(args, cwd=REPO, env=None, timeout=900, check=True):
+    """Run a command of the project (python tools/..., bash tools/...)."""
+    full_env = dict(os.environ)
+    full_env['PYTHONPATH'] = REPO + os.pathsep + full_env.get(
+        'PYTHONPATH', '')
+    # dist_train.sh calls `python`: make it this interpreter.
+    full_env['PATH'] = osp.dirname(sys.executable) + os.pathsep + \
+        full_env['PATH']
+    full_env.update(env or {})
+    proc = subprocess.run(
+        args,
+        cwd=cwd,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{" ".join(map(str, args))} failed '
+                             f'({proc.returncode}):\n{proc.stdout[-6000:]}')
+    return proc
+
+
+@pytest.fixture(scope='session')
+def mini_imagenet(tmp_path_factory):
+    """Two classes, 8 train / 4 val images of 40 px in ImageNet layout."""
+    from mmselfsup_rot.testing import make_imagenet
+    root = tmp_path_factory.mktemp('imagenet')
+    return make_imagenet(
+        str(root), num_classes=2, train_per_class=4, val_per_class=2,
+        size=40)
+
+
+def tiny_train_options(data_root: str, batch_size: int = 4,
+                       size: int = 32) -> list:
+    """--cfg-options turning the ImageNet recipe into a seconds-long run."""
+    return [
+        f'train_dataloader.dataset.data_root={data_root}',
+        f'train_dataloader.batch_size={batch_size}',
+        'train_dataloader.num_workers=0',
+        f'train_dataloader.dataset.pipeline.1.scale={size}',
+        'default_hooks.logger.interval=1',
+        'default_hooks.checkpoint.interval=1',
+        'randomness.seed=0',
+        'randomness.deterministic=True',
+    ]
