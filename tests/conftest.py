@@ -13,6 +13,13 @@ MAIN_CFG = osp.join(REPO, 'configs',
 # Keep each test process to the machine's cores and quiet.
 os.environ.setdefault('OMP_NUM_THREADS', '2')
 
+# Test folders are packages (tests.test_x...), which keeps same-named test
+# files apart; helper modules next to the tests stay importable by name.
+for _dir, _subdirs, _files in os.walk(osp.dirname(osp.abspath(__file__))):
+    _subdirs[:] = [d for d in _subdirs if d != '__pycache__']
+    if _dir not in sys.path:
+        sys.path.append(_dir)
+
 
 def run_tool(args, cwd=REPO, env=None, timeout=900, check=True):
     """Run a command of the project (python tools/..., bash tools/...)."""

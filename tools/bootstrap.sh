@@ -94,7 +94,7 @@ sys.exit(mmcv.__version__ != '$MMCV_VERSION')" 2>/dev/null; then
     fi
     "${PIP[@]}" --no-deps "$WHEEL_DIR"/mmcv-*.whl
     # mmcv's own runtime requirements (the wheel is installed with --no-deps)
-    "${PIP[@]}" addict packaging Pillow pyyaml yapf opencv-python
+    "${PIP[@]}" addict packaging Pillow pyyaml yapf opencv-python "mmengine==0.10.7"
 fi
 
 say "installing OpenMMLab packages and test tools (requirements/*.txt)"

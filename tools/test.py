@@ -56,6 +56,8 @@ def main() -> None:
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
         RUNNERS.build(cfg)
+    from mmselfsup_rot.utils.checkpoint import check_checkpoint_fits
+    check_checkpoint_fits(runner.model, args.checkpoint)
     if args.out:
         from mmengine.evaluator import DumpResults
         runner.test_evaluator.metrics.append(

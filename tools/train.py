@@ -120,6 +120,9 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
 
+    from mmselfsup_rot.datasets.checks import check_datasets_or_exit
+    check_datasets_or_exit(cfg)
+
     from mmselfsup_rot.utils.launch import adapt_cfg_to_cpu
     adapt_cfg_to_cpu(cfg, args.launcher)
 

@@ -7,14 +7,20 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
+    checkpoint=dict(
+        type='AtomicCheckpointHook', interval=10, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )
 
 # Reseed the RNGs each epoch so that resumed runs reproduce uninterrupted
 # ones exactly (mmengine does not checkpoint RNG states).
-custom_hooks = [dict(type='EpochSeedHook')]
+# Stop at the first NaN/inf loss; count and limit unreadable images.
+custom_hooks = [
+    dict(type='EpochSeedHook'),
+    dict(type='NonFiniteLossHook'),
+    dict(type='BadImageHook', max_bad_fraction=0.01),
+]
 
 env_cfg = dict(
     cudnn_benchmark=False,

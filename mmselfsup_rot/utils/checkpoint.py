@@ -2,7 +2,7 @@
 """Read checkpoints safely and get a backbone's weights out of them."""
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Sequence
 
 import torch
 
@@ -81,3 +81,125 @@ def backbone_state_dict(checkpoint: dict,
             f'"{prefix}"; key prefixes found: '
             f'{sorted({k.split(".")[0] for k in state})}.')
     return OrderedDict(state)
+
+
+def _prefixes(keys) -> List[str]:
+    """The distinct first components of dotted keys, for messages."""
+    return sorted({k.split('.')[0] for k in keys})
+
+
+def match_state_dict(model_state: Dict[str, torch.Tensor],
+                     state: Dict[str, torch.Tensor]) -> Dict[str, list]:
+    """Compare checkpoint weights with a model's.
+
+    Args:
+        model_state (dict): ``module.state_dict()``.
+        state (dict): The weights to load.
+
+    Returns:
+        dict: ``matched`` (same name and shape), ``shape_mismatch``
+        (``(key, checkpoint shape, model shape)``), ``missing`` (model
+        keys absent from the checkpoint) and ``unexpected`` (checkpoint keys
+        unknown to the model).
+    """
+    matched, mismatched = [], []
+    for key, value in state.items():
+        if key in model_state:
+            if tuple(value.shape) == tuple(model_state[key].shape):
+                matched.append(key)
+            else:
+                mismatched.append((key, tuple(value.shape),
+                                   tuple(model_state[key].shape)))
+    return dict(
+        matched=matched,
+        shape_mismatch=mismatched,
+        missing=[k for k in model_state if k not in state],
+        unexpected=[k for k in state if k not in model_state])
+
+
+def _raise_if_unfit(report: Dict[str, list],
+                    model_state: Dict[str, torch.Tensor],
+                    state: Dict[str, torch.Tensor], source: str,
+                    allow_missing: Sequence[str]) -> None:
+    """Raise one line listing what matched and what did not."""
+    missing = [
+        k for k in report['missing'] if not k.endswith(tuple(allow_missing))
+    ]
+    if not missing and not report['shape_mismatch']:
+        return
+    parts = [f'{source} does not fit the model: '
+             f'{len(report["matched"])} of {len(model_state)} weights match']
+    if report['shape_mismatch']:
+        key, got, want = report['shape_mismatch'][0]
+        parts.append(f'{len(report["shape_mismatch"])} differ in shape '
+                     f'(e.g. {key}: {list(got)} in the checkpoint, '
+                     f'{list(want)} in the model)')
+    if missing:
+        parts.append(f'{len(missing)} are missing (e.g. {missing[:3]})')
+    if report['unexpected']:
+        parts.append(f'{len(report["unexpected"])} checkpoint keys are '
+                     f'unknown (e.g. {report["unexpected"][:3]})')
+    if not report['matched']:
+        parts.append(f'checkpoint key prefixes {_prefixes(state)}, model '
+                     f'key prefixes {_prefixes(model_state)}')
+    raise CheckpointError('; '.join(parts) + '. Is it a checkpoint of this '
+                          'architecture and of this toolbox?')
+
+
+def load_state_dict_checked(module: torch.nn.Module,
+                            state: Dict[str, torch.Tensor],
+                            source: str = 'The checkpoint',
+                            allow_missing: Sequence[str] = (
+                                'num_batches_tracked', )) -> Dict[str, list]:
+    """Load ``state`` into ``module`` only if it fits, else explain why.
+
+    A checkpoint of another architecture, another toolbox or another part of
+    the model either matches no key or mismatches shapes; ``load_state_dict``
+    then gives an obscure error or, with ``strict=False``, silently keeps
+    the random weights. This raises one :class:`CheckpointError` that says
+    how many weights matched and lists what did not.
+
+    Args:
+        module (nn.Module): The module to fill.
+        state (dict): Its weights (keys relative to ``module``).
+        source (str): The file, for messages.
+        allow_missing (Sequence[str]): Key suffixes that may be missing
+            (BN counters absent from older checkpoints).
+
+    Returns:
+        dict: The comparison of :func:`match_state_dict`.
+
+    Raises:
+        CheckpointError: If a weight is missing or has another shape.
+    """
+    model_state = module.state_dict()
+    report = match_state_dict(model_state, state)
+    _raise_if_unfit(report, model_state, state, source, allow_missing)
+    module.load_state_dict({k: state[k]
+                            for k in report['matched']},
+                           strict=False)
+    return report
+
+
+def check_checkpoint_fits(model: torch.nn.Module,
+                          path: str,
+                          allow_missing: Sequence[str] = (
+                              'num_batches_tracked', 'data_preprocessor.')
+                          ) -> Dict[str, list]:
+    """Check, before mmengine loads it leniently, that a whole-model
+    checkpoint (as given to ``tools/test.py``) fits ``model``.
+
+    Returns:
+        dict: The comparison of :func:`match_state_dict`.
+
+    Raises:
+        CheckpointError: If it is unreadable, unsafe or does not fit.
+    """
+    state = get_state_dict(load_checkpoint_file(path))
+    if state and all(k.startswith('module.') for k in state):
+        state = {k[len('module.'):]: v for k, v in state.items()}
+    model = getattr(model, 'module', model)  # DDP wrappers
+    model_state = model.state_dict()
+    report = match_state_dict(model_state, state)
+    _raise_if_unfit(report, model_state, state, path, allow_missing)
+    return report

@@ -52,6 +52,13 @@ def adapt_cfg_to_cpu(cfg: Config, launcher: str) -> bool:
         return False
     num_sync_bn = replace_sync_bn(cfg.get('model', {}))
     cfg.pop('sync_bn', None)
+    optim_wrapper = cfg.get('optim_wrapper') or {}
+    if optim_wrapper.get('type') == 'AmpOptimWrapper':
+        # mmengine's AmpOptimWrapper refuses to run without an accelerator.
+        optim_wrapper['type'] = 'OptimWrapper'
+        optim_wrapper.pop('loss_scale', None)
+        optim_wrapper.pop('dtype', None)
+        _say('No CUDA device: AMP disabled, training in float32.')
     if launcher == 'none':
         return num_sync_bn > 0
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
@@ -62,9 +69,13 @@ def adapt_cfg_to_cpu(cfg: Config, launcher: str) -> bool:
     cfg.model_wrapper_cfg = wrapper
     if launcher == 'pytorch' and not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
-    if int(os.environ.get('RANK', 0)) == 0:
-        print('No CUDA device: distributed training on the gloo backend '
-              f'with {os.environ.get("WORLD_SIZE", "?")} CPU processes, '
-              f'{num_sync_bn} SyncBN config(s) turned into BN.',
-              flush=True)
+    _say('No CUDA device: distributed training on the gloo backend with '
+         f'{os.environ.get("WORLD_SIZE", "?")} CPU processes, '
+         f'{num_sync_bn} SyncBN config(s) turned into BN.')
     return True
+
+
+def _say(message: str) -> None:
+    """Print one line, from the first process only."""
+    if int(os.environ.get('RANK', 0)) == 0:
+        print(message, flush=True)

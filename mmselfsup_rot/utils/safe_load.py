@@ -7,17 +7,33 @@ plain containers. mmengine 0.10.7 checkpoints also hold the message hub's
 ``Unsupported global``. Rather than switching the safe mode off for every
 file, we allow exactly the classes that our checkpoints contain.
 """
-from typing import List
+import pickle
+from typing import Any, List
 
 import numpy as np
 import torch
 
 
-def checkpoint_safe_globals() -> List[object]:
+def _history_buffer_getattr(obj: Any, name: str) -> Any:
+    """Stand-in for ``builtins.getattr`` when unpickling checkpoints.
+
+    ``HistoryBuffer`` pickles its statistics methods as
+    ``getattr(HistoryBuffer, 'mean')``. Allowing the real ``getattr`` would
+    let a file reach arbitrary attributes, so only those lookups resolve.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'Refusing getattr({obj!r}, {name!r}) while loading a checkpoint.')
+
+
+def checkpoint_safe_globals() -> List[Any]:
     """The classes and functions our checkpoints need to unpickle."""
     from mmengine.logging.history_buffer import HistoryBuffer
     safe = [
         HistoryBuffer,
+        (_history_buffer_getattr, 'builtins.getattr'),
         np.core.multiarray._reconstruct,
         np.core.multiarray.scalar,
         np.ndarray,

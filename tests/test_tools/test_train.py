@@ -6,7 +6,7 @@ import os.path as osp
 import pytest
 import torch
 
-from conftest import MAIN_CFG, REPO, run_tool, tiny_train_options
+from tests.conftest import MAIN_CFG, REPO, run_tool, tiny_train_options
 
 pytestmark = pytest.mark.slow
 

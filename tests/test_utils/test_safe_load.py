@@ -36,3 +36,18 @@ def test_code_executing_pickle_is_refused(tmp_path):
         pickle.dump({'state_dict': _Evil()}, f)
     with pytest.raises(pickle.UnpicklingError):
         torch.load(path, weights_only=True)
+
+
+def test_getattr_is_restricted_to_history_buffer(tmp_path):
+    import mmengine.logging.history_buffer as hb
+    path = tmp_path / 'reach.pth'
+
+    # a pickle reaching an attribute that is not a statistics method
+    class _Reach:
+
+        def __reduce__(self):
+            return (getattr, (hb.HistoryBuffer, '__init__'))
+
+    torch.save({'x': _Reach()}, path)
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(path, weights_only=True)

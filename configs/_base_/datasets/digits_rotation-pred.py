@@ -5,12 +5,13 @@ data_root = 'data/digits/'
 metainfo = dict(classes=[f'digit_{d}' for d in range(10)])
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='RobustLoadImageFromFile'),
     dict(type='RandomCrop', crop_size=32, padding=2),
     dict(type='PackInputs'),
 ]
 val_pipeline = [
-    dict(type='LoadImageFromFile'),
+    # a bad validation image is an error (test-mode datasets cannot skip)
+    dict(type='RobustLoadImageFromFile', skip_bad=False),
     dict(type='PackInputs'),
 ]
 

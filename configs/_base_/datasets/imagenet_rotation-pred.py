@@ -10,7 +10,7 @@ dataset_type = 'ImageNet'
 data_root = 'data/imagenet/'
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='RobustLoadImageFromFile'),  # skips and counts bad files
     dict(type='RandomResizedCrop', scale=224, backend='pillow'),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackInputs'),

@@ -1,4 +1,10 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
+from .atomic_checkpoint_hook import AtomicCheckpointHook
+from .bad_image_hook import BadImageHook
 from .epoch_seed_hook import EpochSeedHook
+from .non_finite_loss_hook import NonFiniteLossHook
 
-__all__ = ['EpochSeedHook']
+__all__ = [
+    'EpochSeedHook', 'AtomicCheckpointHook', 'BadImageHook',
+    'NonFiniteLossHook'
+]

@@ -1,4 +1,5 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
+from .multi_head_accuracy import MultiHeadAccuracy
 from .rotation_accuracy import RotationAccuracy
 
-__all__ = ['RotationAccuracy']
+__all__ = ['RotationAccuracy', 'MultiHeadAccuracy']

@@ -1,1 +1,6 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
+from .bn_alexnet import RotNetAlexNet
+from .nin import NIN
+from .resnet_with_stem import ResNetWithStem
+
+__all__ = ['RotNetAlexNet', 'NIN', 'ResNetWithStem']

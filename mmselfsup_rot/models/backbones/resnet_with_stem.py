@@ -37,6 +37,12 @@ class ResNetWithStem(ResNet):
         super().__init__(out_indices=(num_stages - 1, ), **kwargs)
         self.out_indices = out_indices
 
+    def train(self, mode: bool = True) -> 'ResNetWithStem':
+        """As ResNet's (frozen stages, ``norm_eval``), but return ``self``
+        like ``nn.Module.train`` so that ``model.eval()`` chains."""
+        super().train(mode)
+        return self
+
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Return the requested feature maps, in ``out_indices`` order."""
         if self.deep_stem:

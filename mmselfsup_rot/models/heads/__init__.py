@@ -1,5 +1,8 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 from .linear_probe_head import LinearProbeHead
+from .multi_head_linear_head import MultiHeadLinearHead
+from .nin_conv_cls_head import NINConvClsHead
 from .rotation_head import RotationHead
 
-__all__ = ['RotationHead', 'LinearProbeHead']
+__all__ = ['RotationHead', 'LinearProbeHead', 'NINConvClsHead',
+           'MultiHeadLinearHead']

@@ -2,9 +2,10 @@
 import numpy as np
 import pytest
 import torch
-from mmengine.dataset import Compose, default_collate
+from mmcv.transforms import Compose
+from mmengine.dataset import default_collate
 
-from mmpretrain.registry import MODELS
+from mmpretrain.registry import MODELS, TRANSFORMS
 from mmselfsup_rot.datasets.transforms import RotationWithLabels  # noqa
 
 NORM = dict(
@@ -18,7 +19,7 @@ def _batch(with_rotation, clockwise=False, n=3, size=8):
             dict(type='RotationWithLabels', clockwise=clockwise),
             dict(type='PackInputs', algorithm_keys=['rot_label'])
         ]
-    pipeline = Compose(pipeline)
+    pipeline = Compose([TRANSFORMS.build(t) for t in pipeline])
     rng = np.random.default_rng(3)
     samples = [
         pipeline(dict(img=rng.integers(0, 256, (size, size, 3),

@@ -1,0 +1,4 @@
+# RotNet, NIN with 5 blocks, CIFAR-10 (same recipe as the 4-block model).
+_base_ = 'rotation-pred_nin-4b_1xb128-steplr-200e_cifar10.py'
+
+model = dict(backbone=dict(num_stages=5))

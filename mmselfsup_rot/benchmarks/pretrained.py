@@ -1,0 +1,56 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+"""Pretrained weights for the benchmarks: a full RotationPred checkpoint or
+backbone-only weights, always read in torch's safe mode."""
+import os
+import os.path as osp
+
+import torch
+import torch.nn as nn
+from mmengine.logging import print_log
+
+from mmselfsup_rot.utils.checkpoint import (backbone_state_dict,
+                                            load_checkpoint_file,
+                                            load_state_dict_checked)
+
+NO_WEIGHTS = ('', 'none', 'random')
+
+
+def load_backbone_weights(backbone: nn.Module, path: str) -> None:
+    """Load a checkpoint's backbone weights into ``backbone``.
+
+    Args:
+        backbone (nn.Module): The backbone to fill.
+        path (str): A full model checkpoint (keys under ``backbone.``) or
+            backbone-only weights; ``'none'``/``'random'`` keeps the random
+            initialisation (the usual baseline).
+
+    Raises:
+        ValueError: If the weights do not fit the backbone.
+    """
+    if path is None or path.lower() in NO_WEIGHTS:
+        print_log('No pretrained weights: random initialisation.', 'current')
+        return
+    state = backbone_state_dict(load_checkpoint_file(path), source=path)
+    unexpected = load_state_dict_checked(backbone, state,
+                                         source=path)['unexpected']
+    if unexpected:
+        print_log(f'{len(unexpected)} unused weights in {path} (e.g. '
+                  f'{unexpected[:3]}).', 'current')
+    print_log(f'Loaded {len(state)} backbone weights from {path}.',
+              'current')
+
+
+def save_backbone_checkpoint(src: str, dst: str,
+                             prefix: str = 'backbone.') -> str:
+    """Write the backbone weights of ``src`` as ``{'state_dict':
+    {prefix + key: tensor}}``, the form that configs load with
+    ``init_cfg=dict(type='Pretrained', prefix='backbone.')``.
+
+    Returns:
+        str: ``dst``.
+    """
+    state = backbone_state_dict(load_checkpoint_file(src), source=src)
+    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
+    torch.save({'state_dict': {prefix + k: v
+                               for k, v in state.items()}}, dst)
+    return dst

@@ -1,0 +1,229 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+"""Check a config's datasets on disk before any model is built.
+
+A typo in a data path otherwise surfaces minutes later, after the model is
+built, as a traceback from deep inside a dataset class (or, for an empty
+folder, as a sampler of length 0). These checks read only folder listings
+and annotation files and raise one line naming what was expected where.
+"""
+import json
+import os
+import os.path as osp
+import xml.etree.ElementTree as ET
+from typing import Iterator, List, Optional, Tuple
+
+IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif',
+                  '.tiff', '.webp')
+# mmpretrain datasets in the "<class>/<image>" or "<path> <label>" layout.
+FOLDER_DATASETS = ('CustomDataset', 'ImageNet', 'ImageNet21k')
+LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+class DatasetError(ValueError):
+    """A dataset that is missing or malformed on disk."""
+
+
+def _join(root: str, path: str) -> str:
+    return path if not root or osp.isabs(path) else osp.join(root, path)
+
+
+def _spread(items: list, limit: Optional[int]) -> list:
+    """At most ``limit`` items spread evenly over ``items``."""
+    if limit is None or len(items) <= limit:
+        return items
+    step = len(items) / limit
+    return [items[int(i * step)] for i in range(limit)]
+
+
+def _has_image(folder: str) -> bool:
+    for _, _, files in os.walk(folder, followlinks=True):
+        if any(f.lower().endswith(IMG_EXTENSIONS) for f in files):
+            return True
+    return False
+
+
+def _img_prefix(cfg: dict) -> str:
+    prefix = cfg.get('data_prefix', '')
+    if isinstance(prefix, dict):
+        prefix = prefix.get('img_path', prefix.get('img', ''))
+    return prefix or cfg.get('split', '') or ''
+
+
+def _read_lines(path: str) -> List[str]:
+    with open(path) as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def _missing(paths: List[Tuple[str, str]], where: str, ann: str) -> None:
+    absent = [(name, full) for name, full in paths if not osp.isfile(full)]
+    if absent:
+        raise DatasetError(
+            f'{ann} names {len(absent)} image(s) that do not exist under '
+            f'{where}, e.g. {absent[0][0]!r} (expected {absent[0][1]}).')
+
+
+def _check_list(cfg: dict, name: str, limit: Optional[int]) -> None:
+    """mmpretrain's CustomDataset / ImageNet: a folder or a path list."""
+    root = cfg.get('data_root', '') or ''
+    folder = _join(root, _img_prefix(cfg))
+    ann = cfg.get('ann_file', '') or ''
+    if not ann and cfg.get('split'):
+        default = osp.join(root, 'meta', f'{cfg["split"]}.txt')
+        ann = default if osp.isfile(default) else ''
+    if not ann:
+        if not osp.isdir(folder):
+            raise DatasetError(
+                f'{name}: image folder {folder} does not exist (expected '
+                '<class>/<image> files there, or set ann_file).')
+        if not _has_image(folder):
+            raise DatasetError(
+                f'{name}: no images ({", ".join(IMG_EXTENSIONS[:3])} ...) '
+                f'found under {folder}; expected <class>/<image> files.')
+        return
+    ann = _join(root, ann)
+    if not osp.isfile(ann):
+        raise DatasetError(f'{name}: annotation file {ann} does not exist.')
+    lines = _read_lines(ann)
+    if not lines:
+        raise DatasetError(f'{name}: annotation file {ann} lists no images; '
+                           'expected lines "<relative path> <label>".')
+    names = [line.rsplit(' ', 1)[0] if ' ' in line else line
+             for line in _spread(lines, limit)]
+    # Lists of ids without an extension belong to other toolboxes' formats.
+    names = [n for n in names if n.lower().endswith(IMG_EXTENSIONS)]
+    _missing([(n, _join(folder, n)) for n in names], folder, ann)
+
+
+def _check_voc(cfg: dict, name: str, limit: Optional[int]) -> None:
+    """mmdet's VOCDataset and mmpretrain's VOC: ids, JPEGs and XMLs."""
+    root = cfg.get('data_root', '') or ''
+    prefix = cfg.get('data_prefix', {}) or {}
+    if isinstance(prefix, str):
+        prefix = dict(img_path=prefix)
+    base = _join(root, prefix.get('sub_data_root', ''))
+    img_dir = _join(base, prefix.get('img_path', prefix.get('img',
+                                                            'JPEGImages')))
+    xml_dir = _join(base, prefix.get('ann_path', 'Annotations'))
+    ann = cfg.get('ann_file', '') or ''
+    if not ann and cfg.get('split'):
+        ann = osp.join('ImageSets', 'Main', f'{cfg["split"]}.txt')
+    ann = _join(root, ann)
+    if not osp.isfile(ann):
+        raise DatasetError(f'{name}: VOC image-set file {ann} does not '
+                           'exist (expected ImageSets/Main/<split>.txt).')
+    ids = [line.split()[0] for line in _read_lines(ann)]
+    if not ids:
+        raise DatasetError(f'{name}: VOC image-set file {ann} is empty.')
+    for img_id in _spread(ids, limit):
+        xml = osp.join(xml_dir, f'{img_id}.xml')
+        if not osp.isfile(xml):
+            raise DatasetError(f'{ann} names {img_id!r} but its annotation '
+                               f'{xml} does not exist.')
+        img = osp.join(img_dir, f'{img_id}.jpg')
+        if not osp.isfile(img):
+            raise DatasetError(f'{ann} names {img_id!r} but its image {img} '
+                               'does not exist.')
+        try:
+            objects = ET.parse(xml).getroot().findall('object')
+        except ET.ParseError as err:
+            raise DatasetError(f'{xml} is not valid XML ({err}).') from None
+        if not objects:
+            raise DatasetError(
+                f'{xml} has no <object>: every image listed in {ann} needs '
+                'at least one annotated object; remove it from the list.')
+
+
+def _check_coco(cfg: dict, name: str, limit: Optional[int]) -> None:
+    """COCO-style json annotations."""
+    root = cfg.get('data_root', '') or ''
+    ann = _join(root, cfg.get('ann_file', '') or '')
+    if not osp.isfile(ann):
+        raise DatasetError(f'{name}: COCO annotation file {ann} does not '
+                           'exist.')
+    try:
+        with open(ann) as f:
+            images = json.load(f).get('images') or []
+    except (ValueError, AttributeError) as err:
+        raise DatasetError(f'{ann} is not a COCO json file ({err}).') from None
+    if not images:
+        raise DatasetError(f'{ann} lists no images (empty "images").')
+    folder = _join(root, _img_prefix(cfg))
+    _missing([(im['file_name'], _join(folder, im['file_name']))
+              for im in _spread(images, limit)], folder, ann)
+
+
+def _check_generic(cfg: dict, name: str) -> None:
+    """Other toolboxes' datasets: the files named in the config exist."""
+    root = cfg.get('data_root', '') or ''
+    ann = cfg.get('ann_file', '')
+    if isinstance(ann, str) and ann and not osp.isfile(_join(root, ann)):
+        raise DatasetError(f'{name}: annotation file {_join(root, ann)} '
+                           'does not exist.')
+    prefix = cfg.get('data_prefix')
+    img = prefix.get('img_path') if isinstance(prefix, dict) else None
+    if img and not ann:
+        folder = _join(root, img)
+        if not osp.isdir(folder) or not _has_image(folder):
+            raise DatasetError(f'{name}: no images found under {folder} '
+                               '(data_prefix.img_path).')
+
+
+def _leaf_datasets(cfg: dict, name: str) -> Iterator[Tuple[dict, str]]:
+    """Dataset configs inside dataset wrappers, with their config key."""
+    if cfg.get('datasets') is not None:
+        for i, inner in enumerate(cfg['datasets']):
+            yield from _leaf_datasets(inner, f'{name}.datasets.{i}')
+    elif cfg.get('dataset') is not None:
+        yield from _leaf_datasets(cfg['dataset'], f'{name}.dataset')
+    else:
+        yield cfg, name
+
+
+def check_dataset_cfg(cfg: dict,
+                      name: str = 'dataset',
+                      limit: Optional[int] = 20000) -> None:
+    """Check one dataset config against the files on disk.
+
+    Args:
+        cfg (dict): A dataset config (wrappers are followed).
+        name (str): Its key in the config, for messages.
+        limit (int, optional): Check at most this many annotation entries,
+            spread over the list (None: all).
+
+    Raises:
+        DatasetError: With one line saying what was expected where.
+    """
+    for leaf, key in _leaf_datasets(cfg, name):
+        root = leaf.get('data_root', '') or ''
+        if root and not osp.isdir(root):
+            raise DatasetError(
+                f'{key}.data_root: folder {root} does not exist; set it to '
+                'the dataset folder (see docs/troubleshooting.md).')
+        ds_type = str(leaf.get('type', ''))
+        if ds_type.split('.')[-1] in ('VOCDataset', 'VOC'):
+            _check_voc(leaf, key, limit)
+        elif 'Coco' in ds_type or str(leaf.get('ann_file',
+                                               '')).endswith('.json'):
+            _check_coco(leaf, key, limit)
+        elif ds_type.split('.')[-1] in FOLDER_DATASETS:
+            _check_list(leaf, key, limit)
+        else:
+            _check_generic(leaf, key)
+
+
+def check_datasets(cfg) -> None:
+    """Check the train/val/test datasets of a config (see
+    :func:`check_dataset_cfg`)."""
+    for loader in LOADERS:
+        loader_cfg = cfg.get(loader)
+        if loader_cfg and loader_cfg.get('dataset') is not None:
+            check_dataset_cfg(loader_cfg['dataset'], f'{loader}.dataset')
+
+
+def check_datasets_or_exit(cfg) -> None:
+    """:func:`check_datasets`, exiting with the one-line message instead of
+    a traceback (for command-line tools)."""
+    try:
+        check_datasets(cfg)
+    except DatasetError as err:
+        raise SystemExit(f'Dataset error: {err}') from None

@@ -1,0 +1,5 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+from .flatten_neck import FlattenNeck
+from .multi_pooling import POOLING_PRESETS, MultiPooling
+
+__all__ = ['FlattenNeck', 'MultiPooling', 'POOLING_PRESETS']

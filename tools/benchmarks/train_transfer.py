@@ -1,0 +1,61 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+"""Fine-tune and test an mmdet/mmseg transfer benchmark from our backbone.
+
+Usually started by ``benchmarks/mmdetection/dist_train.sh`` or
+``benchmarks/mmsegmentation/dist_train.sh``; on one process::
+
+    python tools/benchmarks/train_transfer.py CONFIG PRETRAINED \\
+        [--work-dir DIR] [--cfg-options key=value ...]
+"""
+import argparse
+import os
+
+from mmengine.config import DictAction
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Transfer benchmark: fine-tune from a pretrained '
+        'backbone, then test')
+    parser.add_argument('config', help='mmdet or mmseg benchmark config')
+    parser.add_argument(
+        'pretrained',
+        help='RotationPred checkpoint or backbone-only weights; "none" for '
+        'the random-initialisation baseline')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--no-test',
+        action='store_true',
+        help='do not evaluate on the test set after training')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config, key=value pairs')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch'],
+        default='none',
+        help='job launcher')
+    # torchrun passes --local-rank (with a hyphen)
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    from mmselfsup_rot.benchmarks.transfer import run_transfer
+    run_transfer(
+        args.config,
+        args.pretrained,
+        work_dir=args.work_dir,
+        cfg_options=args.cfg_options,
+        launcher=args.launcher,
+        test=not args.no_test)
+
+
+if __name__ == '__main__':
+    main()
