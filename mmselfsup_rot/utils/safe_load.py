@@ -22,7 +22,10 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
     let a file reach arbitrary attributes, so only those lookups resolve.
     """
     from mmengine.logging.history_buffer import HistoryBuffer
-    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+    # the four defaults are only put in the registry by the first instance
+    allowed = {'min', 'max', 'current', 'mean'}
+    allowed.update(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
         return getattr(HistoryBuffer, name)
     raise pickle.UnpicklingError(
         f'Refusing getattr({obj!r}, {name!r}) while loading a checkpoint.')
