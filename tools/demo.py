@@ -23,6 +23,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRETRAIN_CFG = 'configs/rotation-pred_resnet18_1xb64-coslr-30e_digits.py'
 PROBE_CFG = ('benchmarks/classification/digits/'
              'resnet18_linear-1xb64-coslr-20e_digits.py')
+RANDOM_PROBE_CFG = PROBE_CFG.replace('.py', '_random-init.py')
 
 
 def train(config: str, work_dir: str, options: list) -> None:
@@ -125,12 +126,14 @@ def main() -> None:
             f'train_cfg.val_interval={args.probe_epochs}'
         ]
     probes = {}
-    for name, init in (('RotNet', f'model.backbone.init_cfg.checkpoint='
-                        f'{checkpoint}'),
-                       ('random init', 'model.backbone.init_cfg=None')):
+    for name, config, opts in (
+        ('RotNet', PROBE_CFG,
+         [f'model.backbone.init_cfg.checkpoint={checkpoint}']),
+        ('random init', RANDOM_PROBE_CFG, []),
+    ):
         probe_dir = osp.join(work_dir,
                              'probe_' + name.replace(' ', '_').lower())
-        train(PROBE_CFG, probe_dir, probe_opts + [init])
+        train(config, probe_dir, probe_opts + opts)
         probes[name] = last_value(read_scalars(probe_dir), 'accuracy/top1')
 
     figure = osp.join(work_dir, 'demo.png')

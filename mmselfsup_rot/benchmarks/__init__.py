@@ -3,8 +3,7 @@
 ImageNet subsets for semi-supervised fine-tuning."""
 from .extract import extract_features, load_features, save_features
 from .knn import knn_classify
-from .low_shot import (aggregate_low_shot, low_shot_svm,
-                       sample_low_shot_targets)
+from .low_shot import aggregate_low_shot, low_shot_svm, sample_low_shot_targets
 from .pretrained import load_backbone_weights, save_backbone_checkpoint
 from .subsets import make_subset_ann
 from .svm import svm_benchmark, voc_average_precision

@@ -36,10 +36,11 @@ def _labels_of(dataset) -> Tuple[np.ndarray, str]:
 
 
 @torch.no_grad()
-def extract_features(model: torch.nn.Module,
-                     dataloader,
-                     layer_names: Optional[Sequence[str]] = None
-                     ) -> Optional[Dict[str, np.ndarray]]:
+def extract_features(
+    model: torch.nn.Module,
+    dataloader,
+    layer_names: Optional[Sequence[str]] = None
+) -> Optional[Dict[str, np.ndarray]]:
     """Features of every sample of ``dataloader``'s dataset, per layer.
 
     Each process runs its shard of the (unshuffled, distributed) sampler;
@@ -115,13 +116,13 @@ def save_features(out_dir: str,
     meta = dict(
         split=split,
         num_samples=num,
-        layers={name: int(f.shape[1])
-                for name, f in features.items()},
+        layers={
+            name: int(f.shape[1])
+            for name, f in features.items()
+        },
         label_format=label_format,
         classes=list(dataset.CLASSES),
-        img_paths=[
-            dataset.get_data_info(i)['img_path'] for i in range(num)
-        ],
+        img_paths=[dataset.get_data_info(i)['img_path'] for i in range(num)],
         **(extra_meta or {}))
     paths['meta'] = osp.join(out_dir, f'{split}_meta.json')
     with open(paths['meta'], 'w') as f:
@@ -129,9 +130,11 @@ def save_features(out_dir: str,
     return paths
 
 
-def load_features(feat_dir: str, split: str,
-                  layers: Optional[Sequence[str]] = None
-                  ) -> Tuple[Dict[str, np.ndarray], np.ndarray, dict]:
+def load_features(
+    feat_dir: str,
+    split: str,
+    layers: Optional[Sequence[str]] = None
+) -> Tuple[Dict[str, np.ndarray], np.ndarray, dict]:
     """Read back one split written by :func:`save_features`.
 
     Returns:
@@ -155,4 +158,3 @@ def load_features(feat_dir: str, split: str,
     }
     labels = np.load(osp.join(feat_dir, f'{split}_labels.npy'))
     return feats, labels, meta
-

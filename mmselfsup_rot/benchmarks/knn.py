@@ -51,7 +51,8 @@ def knn_classify(train_features: np.ndarray,
             correct[k] += torch.stack(
                 [hits[:, 0].sum(), hits.any(dim=1).sum()]).float()
     return {
-        k: dict(
+        k:
+        dict(
             top1=float(c[0]) * 100 / len(test),
             top5=float(c[1]) * 100 / len(test))
         for k, c in correct.items()

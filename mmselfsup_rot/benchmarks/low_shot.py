@@ -12,8 +12,8 @@ from typing import Dict, List, Sequence
 import numpy as np
 from joblib import Parallel, delayed
 
-from .svm import DEFAULT_COSTS, class_samples, l2_normalize, make_svm, \
-    voc_average_precision
+from .svm import (DEFAULT_COSTS, class_samples, l2_normalize, make_svm,
+                  voc_average_precision)
 
 K_VALUES = (1, 2, 4, 8, 16, 32, 64, 96)
 
@@ -63,17 +63,17 @@ def low_shot_svm(train_features: np.ndarray,
         num_classes)`` APs in [0, 1].
     """
     rng = np.random.default_rng(seed)
-    samples = [[sample_low_shot_targets(train_targets, k, rng)
-                for k in k_values] for _ in range(num_samples)]
-    train_x, test_x = l2_normalize(train_features), l2_normalize(
-        test_features)
+    samples = [[
+        sample_low_shot_targets(train_targets, k, rng) for k in k_values
+    ] for _ in range(num_samples)]
+    train_x, test_x = l2_normalize(train_features), l2_normalize(test_features)
     num_classes = train_targets.shape[1]
     jobs = [(s, ki, ci, cls) for s in range(num_samples)
             for ki in range(len(k_values)) for ci in range(len(costs))
             for cls in range(num_classes)]
-    aps = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_test)(train_x, samples[s][ki], test_x, test_targets,
-                           cls, costs[ci]) for s, ki, ci, cls in jobs)
+    aps = Parallel(n_jobs=n_jobs)(delayed(_fit_test)(
+        train_x, samples[s][ki], test_x, test_targets, cls, costs[ci])
+                                  for s, ki, ci, cls in jobs)
     return np.array(aps).reshape(num_samples, len(k_values), len(costs),
                                  num_classes)
 

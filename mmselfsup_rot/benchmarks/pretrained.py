@@ -31,16 +31,17 @@ def load_backbone_weights(backbone: nn.Module, path: str) -> None:
         print_log('No pretrained weights: random initialisation.', 'current')
         return
     state = backbone_state_dict(load_checkpoint_file(path), source=path)
-    unexpected = load_state_dict_checked(backbone, state,
-                                         source=path)['unexpected']
+    unexpected = load_state_dict_checked(
+        backbone, state, source=path)['unexpected']
     if unexpected:
-        print_log(f'{len(unexpected)} unused weights in {path} (e.g. '
-                  f'{unexpected[:3]}).', 'current')
-    print_log(f'Loaded {len(state)} backbone weights from {path}.',
-              'current')
+        print_log(
+            f'{len(unexpected)} unused weights in {path} (e.g. '
+            f'{unexpected[:3]}).', 'current')
+    print_log(f'Loaded {len(state)} backbone weights from {path}.', 'current')
 
 
-def save_backbone_checkpoint(src: str, dst: str,
+def save_backbone_checkpoint(src: str,
+                             dst: str,
                              prefix: str = 'backbone.') -> str:
     """Write the backbone weights of ``src`` as ``{'state_dict':
     {prefix + key: tensor}}``, the form that configs load with
@@ -51,6 +52,5 @@ def save_backbone_checkpoint(src: str, dst: str,
     """
     state = backbone_state_dict(load_checkpoint_file(src), source=src)
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
-    torch.save({'state_dict': {prefix + k: v
-                               for k, v in state.items()}}, dst)
+    torch.save({'state_dict': {prefix + k: v for k, v in state.items()}}, dst)
     return dst

@@ -60,8 +60,8 @@ def voc_average_precision(labels: np.ndarray, scores: np.ndarray) -> float:
     precision = np.concatenate([[0.], tp / (tp + fp), [0.]])
     precision = np.maximum.accumulate(precision[::-1])[::-1]
     steps = np.flatnonzero(recall[1:] != recall[:-1]) + 1
-    return float(np.sum((recall[steps] - recall[steps - 1]) *
-                        precision[steps]))
+    return float(
+        np.sum((recall[steps] - recall[steps - 1]) * precision[steps]))
 
 
 def class_samples(features: np.ndarray, targets: np.ndarray,
@@ -119,11 +119,10 @@ def svm_benchmark(train_features: np.ndarray,
     if train_targets.ndim != 2 or test_targets.ndim != 2:
         raise ValueError('The VOC SVM needs (N, num_classes) 1/0/-1 '
                          'targets (label_format "voc").')
-    train_x, test_x = l2_normalize(train_features), l2_normalize(
-        test_features)
+    train_x, test_x = l2_normalize(train_features), l2_normalize(test_features)
     out = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_class)(train_x, train_targets, test_x, test_targets,
-                            cls, list(costs), folds)
+        delayed(_fit_class)(train_x, train_targets, test_x, test_targets, cls,
+                            list(costs), folds)
         for cls in range(train_targets.shape[1]))
     aps = [100. * ap for ap, _, _ in out]
     return dict(

@@ -19,12 +19,15 @@ def make_inat2018(root: str,
     and return its root."""
     rng = np.random.default_rng(seed)
     categories = [
-        dict(id=cid, name=f'species_{cid}', supercategory='Plantae',
-             kingdom='Plantae') for cid in range(num_classes)
+        dict(
+            id=cid,
+            name=f'species_{cid}',
+            supercategory='Plantae',
+            kingdom='Plantae') for cid in range(num_classes)
     ]
     image_id = 0
-    for split, per_class in (('train', train_per_class),
-                             ('val', val_per_class)):
+    for split, per_class in (('train', train_per_class), ('val',
+                                                          val_per_class)):
         images, annotations = [], []
         for cid in range(num_classes):
             colour = np.random.default_rng(cid).integers(0, 256, 3)
@@ -37,8 +40,13 @@ def make_inat2018(root: str,
                 img = np.clip(colour + noise, 0, 255).astype(np.uint8)
                 Image.fromarray(img).save(path, quality=95)
                 images.append(
-                    dict(id=image_id, file_name=rel, width=size,
-                         height=size, license=0, rights_holder=''))
+                    dict(
+                        id=image_id,
+                        file_name=rel,
+                        width=size,
+                        height=size,
+                        license=0,
+                        rights_holder=''))
                 annotations.append(
                     dict(id=image_id, image_id=image_id, category_id=cid))
                 image_id += 1

@@ -29,8 +29,8 @@ def make_places205(root: str,
     rng = np.random.default_rng(seed)
     os.makedirs(osp.join(root, SPLIT_DIR), exist_ok=True)
     index = 0
-    for split, per_class in (('train', train_per_class),
-                             ('val', val_per_class)):
+    for split, per_class in (('train', train_per_class), ('val',
+                                                          val_per_class)):
         lines = []
         for label, name in enumerate(categories):
             colour = np.random.default_rng(label).integers(0, 256, 3)

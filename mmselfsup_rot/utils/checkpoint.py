@@ -25,7 +25,10 @@ def load_checkpoint_file(path: str) -> dict:
     try:
         obj = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as err:  # torch raises several types here
-        first = str(err).strip().splitlines()[0] if str(err) else ''
+        lines = str(err).strip().splitlines() or ['']
+        # torch's first line is generic; the useful one names the global.
+        first = next((ln.strip() for ln in lines
+                      if 'global' in ln.lower()), lines[0])
         raise CheckpointError(
             f'Cannot load {path} safely ({type(err).__name__}: {first}). '
             'Only tensors and the classes of OpenMMLab checkpoints are '

@@ -45,11 +45,13 @@ def main() -> None:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     if args.launcher == 'pytorch':
-        backend = 'nccl' if torch.cuda.is_available() else 'gloo'
-        init_dist('pytorch', backend=backend)
+        if torch.cuda.is_available():
+            init_dist('pytorch', backend='nccl')
+        else:
+            # mmengine's init_dist calls torch.cuda.set_device
+            torch.distributed.init_process_group(backend='gloo')
     from mmselfsup_rot.benchmarks import (extract_features,
-                                          load_backbone_weights,
-                                          save_features)
+                                          load_backbone_weights, save_features)
     from mmselfsup_rot.utils.launch import replace_sync_bn
     if not torch.cuda.is_available():
         replace_sync_bn(cfg.model)
@@ -86,8 +88,10 @@ def main() -> None:
                     config=osp.abspath(args.config),
                     seconds=round(seconds, 2)))
             dims = ', '.join(f'{k} {v.shape[1]}' for k, v in feats.items())
-            print(f'\n{split}: {len(loader.dataset)} images, {dims}; '
-                  f'{seconds:.1f} s -> {args.out_dir}', flush=True)
+            print(
+                f'\n{split}: {len(loader.dataset)} images, {dims}; '
+                f'{seconds:.1f} s -> {args.out_dir}',
+                flush=True)
 
 
 if __name__ == '__main__':

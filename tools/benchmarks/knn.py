@@ -30,8 +30,7 @@ def main() -> None:
     train, train_y, meta = load_features(args.feature_dir, args.train_split,
                                          layers)
     layer = args.layer or list(train)[-1]
-    test, test_y, _ = load_features(args.feature_dir, args.test_split,
-                                    [layer])
+    test, test_y, _ = load_features(args.feature_dir, args.test_split, [layer])
     if meta['label_format'] != 'single':
         raise ValueError('kNN needs single-label features (ImageNet-like).')
     res = knn_classify(train[layer], train_y, test[layer], test_y, args.ks,

@@ -50,12 +50,19 @@ def main() -> None:
     total = time.time()
     for layer in train:
         start = time.time()
-        res = svm_benchmark(train[layer], train_t, test[layer], test_t,
-                            args.costs, n_jobs=args.jobs)
+        res = svm_benchmark(
+            train[layer],
+            train_t,
+            test[layer],
+            test_t,
+            args.costs,
+            n_jobs=args.jobs)
         res['seconds'] = round(time.time() - start, 2)
         results[layer] = res
-        print(f'{layer}: VOC07 SVM mAP {res["mAP"]:.2f} '
-              f'({res["seconds"]:.1f} s, {workers} workers)', flush=True)
+        print(
+            f'{layer}: VOC07 SVM mAP {res["mAP"]:.2f} '
+            f'({res["seconds"]:.1f} s, {workers} workers)',
+            flush=True)
         if args.low_shot:
             start = time.time()
             aps = low_shot_svm(train[layer], train_t, test[layer], test_t,
@@ -63,8 +70,10 @@ def main() -> None:
                                args.seed, args.jobs)
             low_shot[layer] = aggregate_low_shot(aps, args.k_values,
                                                  args.costs)
-            print(f'{layer}: low-shot SVM done in '
-                  f'{time.time() - start:.1f} s', flush=True)
+            print(
+                f'{layer}: low-shot SVM done in '
+                f'{time.time() - start:.1f} s',
+                flush=True)
     print('\n| layer | VOC07 SVM mAP |\n|---|---|')
     for layer, res in results.items():
         print(f'| {layer} | {res["mAP"]:.2f} |')
@@ -77,14 +86,17 @@ def main() -> None:
         for layer, rows in low_shot.items():
             cells = ' | '.join(f'{r["mean"]:.2f}' for r in rows)
             print(f'| {layer} | {cells} |')
-        print('\nlow-shot (published format, mean over samples): ' + '; '.join(
-            f'{layer} ' + '/'.join(f'{r["mean"]:.2f}' for r in rows)
-            for layer, rows in low_shot.items()))
+        print('\nlow-shot (published format, mean over samples): ' +
+              '; '.join(f'{layer} ' + '/'.join(f'{r["mean"]:.2f}'
+                                               for r in rows)
+                        for layer, rows in low_shot.items()))
         with open(osp.join(args.feature_dir, 'low_shot_results.json'),
                   'w') as f:
             json.dump(low_shot, f, indent=1)
-    print(f'\nTime taken: {time.time() - total:.1f} s on {workers} '
-          f'workers; results in {args.feature_dir}', flush=True)
+    print(
+        f'\nTime taken: {time.time() - total:.1f} s on {workers} '
+        f'workers; results in {args.feature_dir}',
+        flush=True)
 
 
 if __name__ == '__main__':

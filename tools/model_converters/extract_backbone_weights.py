@@ -9,8 +9,7 @@ mmpretrain, mmdet or mmseg configs (a full checkpoint works as well with
 
 Example:
     python tools/model_converters/extract_backbone_weights.py \
-        work_dirs/rotation-pred_nin-4b_1xb128-steplr-200e_cifar10/epoch_200.pth \
-        rotnet_nin4b_backbone.pth
+        work_dirs/<config>/epoch_200.pth rotnet_nin4b_backbone.pth
 """
 import argparse
 from typing import Dict

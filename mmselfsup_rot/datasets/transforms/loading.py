@@ -9,9 +9,8 @@ import cv2
 import mmengine.fileio as fileio
 import numpy as np
 from mmcv.transforms import LoadImageFromFile
-from PIL import Image, ImageOps, UnidentifiedImageError
-
 from mmpretrain.registry import TRANSFORMS
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 
 class BadImageError(ValueError):

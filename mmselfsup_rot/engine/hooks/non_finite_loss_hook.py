@@ -4,6 +4,7 @@ from typing import Optional
 
 import torch
 from mmengine.hooks import Hook
+from mmengine.runner.checkpoint import find_latest_checkpoint
 from mmpretrain.registry import HOOKS
 
 
@@ -45,7 +46,7 @@ class NonFiniteLossHook(Hook):
             return
         # The total is non-finite whenever a term is: name the terms.
         terms = {k: v for k, v in bad.items() if k != 'loss'} or bad
-        last = runner.message_hub.get_info('last_ckpt')
+        last = find_latest_checkpoint(runner.work_dir)
         keep = (f'the last good checkpoint is {last}'
                 if last else 'no checkpoint was saved yet')
         raise NonFiniteLossError(

@@ -57,6 +57,14 @@ class RotationPred(BaseSelfSupervisor):
                 f'The head predicts {num_classes} rotation classes but the '
                 f'rotation set {self.angles} has {len(self.angles)}; set '
                 'head.num_classes to the number of angles.')
+        out_indices = getattr(self.backbone, 'out_indices', None)
+        in_index = getattr(self.head, 'in_index', None)
+        if out_indices is not None and in_index is not None and not (
+                -len(out_indices) <= in_index < len(out_indices)):
+            raise ValueError(
+                f'head.in_index={in_index} does not exist: the backbone '
+                f'outputs {len(out_indices)} feature map(s) (out_indices='
+                f'{list(out_indices)}).')
 
     @staticmethod
     def _stack_views(

@@ -24,13 +24,12 @@ class ResNetWithStem(ResNet):
         **kwargs: Passed to :class:`mmpretrain.models.backbones.ResNet`.
     """
 
-    def __init__(self,
-                 out_indices: Sequence[int] = (0, 1, 2, 3, 4),
+    def __init__(self, out_indices: Sequence[int] = (0, 1, 2, 3, 4),
                  **kwargs) -> None:
         num_stages = kwargs.get('num_stages', 4)
         out_indices = tuple(out_indices)
-        if not out_indices or any(
-                not 0 <= idx <= num_stages for idx in out_indices):
+        if not out_indices or any(not 0 <= idx <= num_stages
+                                  for idx in out_indices):
             raise ValueError(
                 f'ResNetWithStem out_indices must be in 0..{num_stages} '
                 f'(0 = stem), got {out_indices}.')

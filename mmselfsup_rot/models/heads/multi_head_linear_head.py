@@ -50,9 +50,8 @@ class MultiHeadLinearHead(ClsHead):
         self.layer_names = list(layer_names)
         self.heads = nn.ModuleList(
             nn.Sequential(
-                nn.BatchNorm1d(c, affine=False) if with_norm else
-                nn.Identity(), nn.Linear(c, num_classes))
-            for c in in_channels)
+                nn.BatchNorm1d(c, affine=False) if with_norm else nn.Identity(
+                ), nn.Linear(c, num_classes)) for c in in_channels)
 
     def forward(self, feats: Sequence[torch.Tensor]) -> List[torch.Tensor]:
         """Return one ``(N, num_classes)`` score tensor per layer."""
@@ -97,8 +96,8 @@ class MultiHeadLinearHead(ClsHead):
         for sample, score in zip(data_samples, scores):
             sample = DataSample() if sample is None else sample
             sample.set_field(score.detach(), 'multi_head_scores')
-            sample.set_field(self.layer_names, 'layer_names',
-                             field_type='metainfo')
+            sample.set_field(
+                self.layer_names, 'layer_names', field_type='metainfo')
             sample.set_pred_score(score[-1]).set_pred_label(
                 score[-1].argmax(keepdim=True))
             outs.append(sample)

@@ -83,8 +83,8 @@ class MultiPooling(BaseModule):
             _build_pool(pools[i]) for i in layer_indices)
         self.flatten = flatten
 
-    def forward(self, inputs: Sequence[torch.Tensor]
-                ) -> Tuple[torch.Tensor, ...]:
+    def forward(self,
+                inputs: Sequence[torch.Tensor]) -> Tuple[torch.Tensor, ...]:
         """Pool each of ``inputs`` with its own pooling layer."""
         if isinstance(inputs, torch.Tensor):
             inputs = (inputs, )

@@ -37,8 +37,9 @@ def test_predict_and_multi_head_accuracy():
     with torch.no_grad():
         for idx, lin in enumerate(h[1] for h in head.heads):
             lin.weight.zero_()
-            lin.bias.copy_(torch.tensor([0., 0., 1.]) if idx == 0 else
-                           torch.tensor([1., 0., 0.]))
+            lin.bias.copy_(
+                torch.tensor([0., 0., 1.]) if idx ==
+                0 else torch.tensor([1., 0., 0.]))
     feats = (torch.randn(4, 4), torch.randn(4, 6))
     samples = [DataSample().set_gt_label(0) for _ in range(4)]
     preds = head.predict(feats, samples)

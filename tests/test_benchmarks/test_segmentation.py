@@ -1,0 +1,109 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+"""End-to-end: the mmseg transfer configs fine-tune for two iterations
+through ``benchmarks/mmsegmentation/dist_train.sh`` (torchrun, gloo on CPU)
+from a RotNet checkpoint of our own pretraining config, on generated VOC /
+Cityscapes miniatures, then evaluate and print the mIoU table."""
+import os.path as osp
+import re
+
+import pytest
+from transfer_helpers import launch, rotnet_checkpoint
+
+pytestmark = pytest.mark.slow
+
+VOC_AUG_CFG = 'voc12aug/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py'
+CITY_CFG = 'cityscapes/fcn_r50-d8_4xb2-40k_cityscapes-769x769.py'
+ALEX_CFG = 'voc12/fcn_alexnet-bn-conv5_4xb4-20k_voc12-512x512.py'
+
+
+@pytest.fixture(scope='module')
+def voc12(tmp_path_factory):
+    from mmselfsup_rot.testing import make_voc
+    devkit = make_voc(
+        str(tmp_path_factory.mktemp('voc12')), years=('2012', ),
+        images_per_split=2, size=(80, 64), num_aug=2)
+    return f'{devkit}/VOC2012'
+
+
+def _common(crop=64):
+    return [
+        'train_cfg.max_iters=2',
+        'train_dataloader.batch_size=1',
+        'train_dataloader.num_workers=0',
+        'val_dataloader.num_workers=0',
+        'test_dataloader.num_workers=0',
+        f'model.data_preprocessor.size=({crop},{crop})',
+        'default_hooks.logger.interval=1',
+        'randomness.seed=0',
+    ]
+
+
+def _test_loaders(data_root):
+    return [
+        f'{loader}.dataset.{key}'
+        for loader in ('val_dataloader', 'test_dataloader')
+        for key in (f'data_root={data_root}', 'pipeline.1.scale=(96,64)')
+    ]
+
+
+def _train_set(prefix, data_root, crop=64):
+    # RandomResize to about the image size, then the crop
+    return [
+        f'{prefix}.data_root={data_root}',
+        f'{prefix}.pipeline.2.scale=(96,64)',
+        f'{prefix}.pipeline.3.crop_size=({crop},{crop})',
+    ]
+
+
+def _assert_miou(out, config):
+    assert re.search(r'\| +Class +\| +IoU +\| +Acc +\|', out)  # the table
+    assert re.search(rf'Transfer result of {re.escape(config)}: '
+                     r'.*mIoU: [\d.]+', out)
+
+
+def test_fcn_r50_voc12aug(voc12, mini_imagenet, tmp_path_factory,
+                          tmp_path):
+    ckpt = rotnet_checkpoint(tmp_path_factory, mini_imagenet, 'resnet50')
+    options = _common() + _test_loaders(voc12)
+    for idx in range(2):  # SegmentationClass train + SegmentationClassAug
+        prefix = f'train_dataloader.dataset.datasets.{idx}'
+        options += _train_set(prefix, voc12) + [
+            f'{prefix}.pipeline.6.size=(64,64)'  # Pad
+        ]
+    out = launch('mmsegmentation', VOC_AUG_CFG, ckpt, tmp_path,
+                 options).stdout
+    # the plain stem loads: every tensor of the checkpoint is used
+    assert 'backbone loads 318/318 tensors' in out
+    assert 'Pretrained weights verified: 318 tensors equal' in out
+    assert 'Iter(train) [2/2]' in out
+    _assert_miou(out, osp.basename(VOC_AUG_CFG))
+
+
+def test_fcn_r50_cityscapes(mini_imagenet, tmp_path_factory, tmp_path):
+    from mmselfsup_rot.testing import make_cityscapes
+    city = make_cityscapes(
+        str(tmp_path_factory.mktemp('cityscapes')), num_train=2, num_val=1,
+        size=(96, 48))
+    ckpt = rotnet_checkpoint(tmp_path_factory, mini_imagenet, 'resnet50')
+    options = _common() + _test_loaders(city) + _train_set(
+        'train_dataloader.dataset', city) + [
+            'model.test_cfg.crop_size=(64,64)',
+            'model.test_cfg.stride=(48,48)',
+        ]
+    out = launch('mmsegmentation', CITY_CFG, ckpt, tmp_path, options,
+                 port=29533).stdout
+    assert 'backbone loads 318/318 tensors' in out
+    assert 'Iter(train) [2/2]' in out
+    _assert_miou(out, osp.basename(CITY_CFG))
+
+
+def test_fcn_alexnet_voc12(voc12, mini_imagenet, tmp_path_factory,
+                           tmp_path):
+    ckpt = rotnet_checkpoint(tmp_path_factory, mini_imagenet, 'alexnet')
+    options = _common() + _test_loaders(voc12) + _train_set(
+        'train_dataloader.dataset', voc12)
+    out = launch('mmsegmentation', ALEX_CFG, ckpt, tmp_path, options,
+                 port=29535).stdout
+    assert 'backbone loads 35/35 tensors' in out
+    assert 'Pretrained weights verified: 35 tensors equal' in out
+    _assert_miou(out, osp.basename(ALEX_CFG))

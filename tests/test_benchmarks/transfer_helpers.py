@@ -1,0 +1,45 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+"""Shared by the transfer-benchmark tests: RotNet checkpoints made by our
+own pretraining configs (a few seconds on the miniature ImageNet), cached
+for the whole session, and the launcher command."""
+import os.path as osp
+
+from conftest import REPO, run_tool, tiny_train_options
+
+PRETRAIN_CFGS = dict(
+    resnet50=osp.join(REPO, 'configs',
+                      'rotation-pred_resnet50_8xb16-steplr-70e_in1k.py'),
+    alexnet=osp.join(REPO, 'configs',
+                     'rotation-pred_alexnet-bn_1xb192-steplr-50e_in1k.py'))
+# the BN-AlexNet needs at least 63 px inputs
+PRETRAIN_SIZES = dict(resnet50=32, alexnet=64)
+DET = osp.join(REPO, 'benchmarks', 'mmdetection')
+SEG = osp.join(REPO, 'benchmarks', 'mmsegmentation')
+
+
+def rotnet_checkpoint(tmp_path_factory, data_root: str, arch: str) -> str:
+    """Train RotNet for one epoch (2 iterations) with the published
+    pretraining config; reuse the checkpoint if this session has one."""
+    work = tmp_path_factory.getbasetemp() / f'rotnet_{arch}'
+    ckpt = work / 'epoch_1.pth'
+    if not ckpt.exists():
+        run_tool([
+            'python',
+            osp.join(REPO, 'tools', 'train.py'), PRETRAIN_CFGS[arch],
+            '--work-dir',
+            str(work), '--cfg-options'
+        ] + tiny_train_options(data_root, size=PRETRAIN_SIZES[arch]) +
+                 ['train_cfg.max_epochs=1'])
+    return str(ckpt)
+
+
+def launch(area: str, config: str, ckpt: str, work_dir, options,
+           gpus: int = 1, port: int = 29531, check: bool = True):
+    """``bash benchmarks/<area>/dist_train.sh CONFIG CKPT GPUS ...``."""
+    root = DET if area == 'mmdetection' else SEG
+    return run_tool(
+        ['bash', osp.join(root, 'dist_train.sh'),
+         osp.join(root, config), ckpt, str(gpus), '--work-dir',
+         str(work_dir), '--cfg-options'] + list(options),
+        env=dict(PORT=str(port), OMP_NUM_THREADS='1'),
+        check=check)

@@ -1,0 +1,79 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+"""Missing or malformed datasets are reported in one line before any model
+is built."""
+import os
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from mmselfsup_rot.datasets.checks import (DatasetError, check_dataset_cfg,
+                                           check_datasets)
+from mmselfsup_rot.testing import make_imagenet
+
+
+@pytest.fixture(scope='module')
+def imagenet(tmp_path_factory):
+    return make_imagenet(str(tmp_path_factory.mktemp('in')), size=16)
+
+
+def _imagenet_cfg(root, **kwargs):
+    return dict(type='ImageNet', data_root=root, split='train', **kwargs)
+
+
+def test_good_imagenet_passes(imagenet):
+    check_dataset_cfg(_imagenet_cfg(imagenet))
+    check_datasets(Config(dict(train_dataloader=dict(
+        dataset=dict(type='RepeatDataset', times=2,
+                     dataset=_imagenet_cfg(imagenet))),
+        val_dataloader=None)))
+
+
+def test_missing_data_root(tmp_path):
+    with pytest.raises(DatasetError, match=r'^train.data_root: folder '
+                       f'{tmp_path}/x does not exist'):
+        check_dataset_cfg(_imagenet_cfg(str(tmp_path / 'x')), 'train')
+
+
+def test_empty_folder(tmp_path):
+    (tmp_path / 'train' / 'n0').mkdir(parents=True)
+    with pytest.raises(DatasetError, match='no images .* found under '
+                       f'{tmp_path}/train; expected <class>/<image>'):
+        check_dataset_cfg(_imagenet_cfg(str(tmp_path)))
+
+
+def test_annotation_file_naming_absent_images(imagenet, tmp_path):
+    ann = tmp_path / 'train.txt'
+    cfg = dict(type='CustomDataset', data_root=imagenet,
+               data_prefix='train', ann_file=str(ann))
+    files = sorted(os.listdir(osp.join(imagenet, 'train', 'n00000000')))
+    ann.write_text(f'n00000000/{files[0]} 0\nn00000000/gone.JPEG 0\n')
+    with pytest.raises(DatasetError, match=f'{ann} names 1 image.* do not '
+                       "exist under .*, e.g. 'n00000000/gone.JPEG'"):
+        check_dataset_cfg(cfg)
+    with pytest.raises(DatasetError, match='annotation file .* not exist'):
+        check_dataset_cfg(dict(cfg, ann_file=str(tmp_path / 'none.txt')))
+
+
+def _voc(root, objects):
+    for sub in ('Annotations', 'JPEGImages', 'ImageSets/Main'):
+        os.makedirs(osp.join(root, sub), exist_ok=True)
+    with open(osp.join(root, 'ImageSets/Main/trainval.txt'), 'w') as f:
+        f.write('000001\n')
+    open(osp.join(root, 'JPEGImages/000001.jpg'), 'wb').close()
+    obj = ('<object><name>dog</name><bndbox><xmin>1</xmin><ymin>1</ymin>'
+           '<xmax>5</xmax><ymax>5</ymax></bndbox></object>') * objects
+    with open(osp.join(root, 'Annotations/000001.xml'), 'w') as f:
+        f.write(f'<annotation><filename>000001.jpg</filename>{obj}'
+                '</annotation>')
+    return dict(type='VOCDataset', data_root=root,
+                ann_file='ImageSets/Main/trainval.txt',
+                data_prefix=dict(sub_data_root=''))
+
+
+def test_voc_xml_without_objects(tmp_path):
+    check_dataset_cfg(_voc(str(tmp_path / 'ok'), objects=1))
+    cfg = _voc(str(tmp_path / 'empty'), objects=0)
+    with pytest.raises(DatasetError, match=r'000001.xml has no <object>: '
+                       'every image listed in .*trainval.txt needs at least'):
+        check_dataset_cfg(cfg)

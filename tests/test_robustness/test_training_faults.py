@@ -1,0 +1,167 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+"""Fault injection through tools/train.py: bad images, a missing dataset,
+kill -9 during training, a truncated latest checkpoint, a NaN loss."""
+import glob
+import os
+import os.path as osp
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from conftest import MAIN_CFG, REPO, run_tool, tiny_train_options
+
+from mmselfsup_rot.testing import make_imagenet
+from mmselfsup_rot.utils.checkpoint import load_checkpoint_file
+
+pytestmark = pytest.mark.slow
+
+TRAIN = [sys.executable, osp.join(REPO, 'tools', 'train.py'), MAIN_CFG]
+# ResNet-18 keeps each run to seconds; the recipe is otherwise unchanged.
+SMALL = ['model.backbone.depth=18', 'model.head.in_channels=512']
+
+
+def _opts(root, **extra):
+    opts = tiny_train_options(root, batch_size=2) + SMALL
+    return opts + [f'{k}={v}' for k, v in extra.items()]
+
+
+def _weights(path):
+    return load_checkpoint_file(str(path))['state_dict']
+
+
+def _assert_same_weights(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
+@pytest.fixture(scope='module')
+def data(tmp_path_factory):
+    return make_imagenet(
+        str(tmp_path_factory.mktemp('imagenet')), train_per_class=4,
+        size=32)
+
+
+@pytest.fixture(scope='module')
+def full_run(data, tmp_path_factory):
+    """An uninterrupted 3-epoch run (4 iterations an epoch)."""
+    work = tmp_path_factory.mktemp('full')
+    run_tool(TRAIN + ['--work-dir', str(work), '--cfg-options'] +
+             _opts(data, **{'train_cfg.max_epochs': 3}))
+    return work
+
+
+def test_bad_images_are_skipped_counted_and_limited(data, tmp_path):
+    root = tmp_path / 'data'
+    shutil.copytree(data, root)
+    train = sorted(glob.glob(str(root / 'train' / '*' / '*')))
+    with open(train[0], 'wb'):
+        pass  # zero bytes
+    with open(train[1], 'r+b') as f:
+        f.truncate(100)
+    opts = _opts(root, **{'train_cfg.max_epochs': 1,
+                          'train_dataloader.num_workers': 2})
+    proc = run_tool(TRAIN + ['--work-dir', str(tmp_path / 'ok'),
+                             '--cfg-options'] + opts +
+                    ['custom_hooks.2.max_bad_fraction=0.25'])
+    assert f'Unreadable image {train[0]}: empty file' in proc.stdout
+    assert 'Epoch 1: skipped 2 unreadable image(s) of 8' in proc.stdout
+    assert (tmp_path / 'ok' / 'epoch_1.pth').exists()
+
+    # the default limit (1%) stops the run with the count and the files
+    proc = run_tool(TRAIN + ['--work-dir', str(tmp_path / 'fail'),
+                             '--cfg-options'] + opts, check=False)
+    assert proc.returncode != 0
+    assert ('2 of 8 training images could not be read in epoch 1, more '
+            'than max_bad_fraction=0.01') in proc.stdout
+    assert train[0] in proc.stdout
+
+
+def test_missing_data_root_fails_before_the_model_is_built(tmp_path):
+    missing = tmp_path / 'nowhere'
+    proc = run_tool(TRAIN + ['--work-dir', str(tmp_path), '--cfg-options'] +
+                    _opts(missing), check=False)
+    assert proc.returncode == 1
+    lines = proc.stdout.strip().splitlines()
+    assert lines[-1] == ('Dataset error: train_dataloader.dataset.'
+                         f'data_root: folder {missing} does not exist; set '
+                         'it to the dataset folder (see '
+                         'docs/troubleshooting.md).')
+    assert 'Traceback' not in proc.stdout
+    assert not osp.exists(tmp_path / 'nowhere')
+
+
+def test_sigkill_then_resume_matches_uninterrupted_run(
+        data, full_run, tmp_path):
+    work = tmp_path / 'killed'
+    env = dict(os.environ, PYTHONPATH=REPO)
+    proc = subprocess.Popen(
+        TRAIN + ['--work-dir', str(work), '--cfg-options'] +
+        _opts(data, **{'train_cfg.max_epochs': 3}),
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 300
+        while not (work / 'last_checkpoint').exists():
+            assert proc.poll() is None, 'training ended before the kill'
+            assert time.time() < deadline
+            time.sleep(0.02)
+        # a random moment of epoch 2 (or of its checkpoint save)
+        time.sleep(random.Random(os.getpid()).uniform(0, 1.5))
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert not (work / 'epoch_3.pth').exists()
+    run_tool(TRAIN + ['--work-dir', str(work), '--resume', '--cfg-options']
+             + _opts(data, **{'train_cfg.max_epochs': 3}))
+    _assert_same_weights(
+        _weights(full_run / 'epoch_3.pth'), _weights(work / 'epoch_3.pth'))
+
+
+def test_truncated_latest_checkpoint_is_not_resumed(data, full_run,
+                                                    tmp_path):
+    """A latest checkpoint cut short (plain mmengine killed mid-save): the
+    run resumes from the previous complete one, to the same weights."""
+    work = tmp_path / 'cut'
+    work.mkdir()
+    for name in ('epoch_1.pth', 'epoch_2.pth'):
+        shutil.copy(full_run / name, work / name)
+    with open(work / 'epoch_2.pth', 'r+b') as f:
+        f.truncate(osp.getsize(work / 'epoch_2.pth') // 2)
+    (work / 'last_checkpoint').write_text(str(work / 'epoch_2.pth'))
+    proc = run_tool(TRAIN + ['--work-dir', str(work), '--resume',
+                             '--cfg-options'] +
+                    _opts(data, **{'train_cfg.max_epochs': 3}))
+    assert f'resuming from {work / "epoch_1.pth"} instead' in proc.stdout
+    _assert_same_weights(
+        _weights(full_run / 'epoch_3.pth'), _weights(work / 'epoch_3.pth'))
+
+
+def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(
+        data, full_run, tmp_path):
+    work = tmp_path / 'nan'
+    work.mkdir()
+    shutil.copy(full_run / 'epoch_1.pth', work / 'epoch_1.pth')
+    (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))
+    before = _weights(work / 'epoch_1.pth')
+    proc = run_tool(
+        TRAIN + ['--work-dir', str(work), '--resume', '--cfg-options'] +
+        _opts(data, **{'train_cfg.max_epochs': 3,
+                       # overflows float32: an infinite loss in epoch 2
+                       'model.head.loss.loss_weight': 1e39}),
+        check=False)
+    assert proc.returncode != 0
+    assert 'NonFiniteLossError: Non-finite loss at iteration' in proc.stdout
+    assert 'iteration 5 (epoch 2): loss=inf' in proc.stdout
+    assert f'the last good checkpoint is {work / "epoch_1.pth"}' \
+        in proc.stdout
+    assert not (work / 'epoch_2.pth').exists()
+    assert (work / 'last_checkpoint').read_text() == str(
+        work / 'epoch_1.pth')
+    _assert_same_weights(before, _weights(work / 'epoch_1.pth'))
