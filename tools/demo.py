@@ -4,7 +4,7 @@
 1. writes scikit-learn's real handwritten digits as an ImageNet-layout
    folder (no download);
 2. pretrains RotNet (ResNet-18) on them with
-   ``configs/rotation-pred_resnet18_1xb64-coslr-30e_digits.py``;
+   ``configs/rotation-pred_resnet18_1xb64-coslr-12e_digits.py``;
 3. trains the same linear probe on frozen features twice, from the
    RotNet checkpoint and from a random initialisation;
 4. prints rotation accuracy and both probe accuracies and saves a figure
@@ -20,9 +20,9 @@ import subprocess
 import sys
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-PRETRAIN_CFG = 'configs/rotation-pred_resnet18_1xb64-coslr-30e_digits.py'
+PRETRAIN_CFG = 'configs/rotation-pred_resnet18_1xb64-coslr-12e_digits.py'
 PROBE_CFG = ('benchmarks/classification/digits/'
-             'resnet18_linear-1xb64-coslr-20e_digits.py')
+             'resnet18_linear-1xb64-coslr-10e_digits.py')
 RANDOM_PROBE_CFG = PROBE_CFG.replace('.py', '_random-init.py')
 
 

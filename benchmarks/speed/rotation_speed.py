@@ -53,7 +53,7 @@ except ImportError:  # run as a script
 
 MEAN = [123.675, 116.28, 103.53]
 STD = [58.395, 57.12, 57.375]
-LOADER_PATHS = ('naive', 'transform', 'on_device')
+LOADER_PATHS = ('naive', 'transform', 'on_device', 'on_device_flip')
 #: Backbone configs by benchmark name; missing registrations are skipped.
 BACKBONES = {
     'resnet50': dict(type='ResNet', depth=50, out_indices=[3]),
@@ -191,16 +191,17 @@ def build_pipeline(path: str, size: int, decode_backend: str) -> list:
     pipeline = [
         dict(type='LoadImageFromFile', imdecode_backend=decode_backend),
         dict(type='RandomResizedCrop', scale=size, backend='pillow'),
-        dict(type='RandomFlip', prob=0.5),
     ]
+    if path != 'on_device_flip':  # that path flips in the preprocessor
+        pipeline.append(dict(type='RandomFlip', prob=0.5))
     if path == 'naive':
         pipeline.append(dict(type=InterpolatedRotationBaseline))
     elif path == 'transform':
         pipeline.append(dict(type='RotationWithLabels'))
-    elif path != 'on_device':
+    elif path not in ('on_device', 'on_device_flip'):
         raise ValueError(f'Unknown loader path {path!r}; expected one of '
                          f'{LOADER_PATHS}.')
-    keys = [] if path == 'on_device' else ['rot_label']
+    keys = ['rot_label'] if path in ('naive', 'transform') else []
     pipeline.append(dict(type='PackInputs', algorithm_keys=keys))
     return pipeline
 
@@ -268,7 +269,7 @@ def bench_loaders(root: str, args: argparse.Namespace, size: int) -> dict:
             worker_peak_rss_mb=max(worker_rss) if worker_rss else None,
             epoch_s=times[path])
         loader._iterator = None  # stop the persistent workers
-    for path in ('transform', 'on_device'):
+    for path in LOADER_PATHS[1:]:
         for key in ('images_per_s', 'images_per_cpu_s'):
             result[path][f'speedup_vs_naive_{key}'] = (
                 result[path][key] / result['naive'][key])
@@ -290,6 +291,8 @@ def build_model(name: str, size: int, args: argparse.Namespace,
         type='RotationDataPreprocessor', mean=MEAN, std=STD, to_rgb=True)
     if args.channels_last:
         preprocessor['channels_last'] = True
+    if args.device_flip:
+        preprocessor['flip_prob'] = 0.5
     model = MODELS.build(
         dict(
             type='RotationPred',
@@ -342,7 +345,17 @@ def bench_train(name: str, size: int, root: str, args: argparse.Namespace,
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
 
-    funcs = {'bare': bare, 'full_on_device': full('on_device')}
+    def preprocess():
+        # the rotation machinery alone: normalise, rotate, label, stack
+        with torch.no_grad():
+            data = model.data_preprocessor(batches['on_device'], True)
+            model._stack_views(data['inputs'])
+
+    funcs = {
+        'bare': bare,
+        'full_on_device': full('on_device'),
+        'preprocess_only': preprocess
+    }
     if args.with_transform_step:
         funcs['full_transform'] = full('transform')
     reset_peak_rss()
@@ -367,6 +380,8 @@ def bench_train(name: str, size: int, root: str, args: argparse.Namespace,
                      for k, v in times.items()},
         ratio_full_vs_bare=medians['full_on_device'] / medians['bare'],
         paired_ratio_full_vs_bare=statistics.median(paired),
+        preprocess_share_of_bare=medians['preprocess_only'] /
+        medians['bare'],
         peak_rss_mb=peak_rss_mb(),
         peak_device_mb=(torch.cuda.max_memory_allocated(device) / 2**20
                         if device.type == 'cuda' else None),
@@ -440,7 +455,9 @@ def format_table(report: dict) -> str:
                          f"({train['wall_step_s'][key]:.4f})")
         mem = (f"ratio full/bare: {train['ratio_full_vs_bare']:.3f} "
                f"(medians), {train['paired_ratio_full_vs_bare']:.3f} "
-               f"(paired); peak RSS {train['peak_rss_mb']:.0f} MiB")
+               f"(paired); preprocessing alone "
+               f"{100 * train['preprocess_share_of_bare']:.2f}% of bare; "
+               f"peak RSS {train['peak_rss_mb']:.0f} MiB")
         if train['peak_device_mb'] is not None:
             mem += f", peak device {train['peak_device_mb']:.0f} MiB"
         lines.append(mem)
@@ -482,6 +499,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--amp-dtype', default='bfloat16',
                         choices=['bfloat16', 'float16'])
     parser.add_argument('--channels-last', action='store_true')
+    parser.add_argument('--device-flip', action='store_true',
+                        help='flip on the device (flip_prob=0.5) in the '
+                        'training steps')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', default=None, help='JSON file to write')
     args = parser.parse_args(argv)

@@ -90,8 +90,7 @@ def test_fcn_r50_cityscapes(mini_imagenet, tmp_path_factory, tmp_path):
             'model.test_cfg.crop_size=(64,64)',
             'model.test_cfg.stride=(48,48)',
         ]
-    out = launch('mmsegmentation', CITY_CFG, ckpt, tmp_path, options,
-                 port=29533).stdout
+    out = launch('mmsegmentation', CITY_CFG, ckpt, tmp_path, options).stdout
     assert 'backbone loads 318/318 tensors' in out
     assert 'Iter(train) [2/2]' in out
     _assert_miou(out, osp.basename(CITY_CFG))
@@ -102,8 +101,7 @@ def test_fcn_alexnet_voc12(voc12, mini_imagenet, tmp_path_factory,
     ckpt = rotnet_checkpoint(tmp_path_factory, mini_imagenet, 'alexnet')
     options = _common() + _test_loaders(voc12) + _train_set(
         'train_dataloader.dataset', voc12)
-    out = launch('mmsegmentation', ALEX_CFG, ckpt, tmp_path, options,
-                 port=29535).stdout
+    out = launch('mmsegmentation', ALEX_CFG, ckpt, tmp_path, options).stdout
     assert 'backbone loads 35/35 tensors' in out
     assert 'Pretrained weights verified: 35 tensors equal' in out
     _assert_miou(out, osp.basename(ALEX_CFG))

@@ -45,7 +45,7 @@ def test_rotation_speed_writes_table_and_json(tmp_path):
         '--size', '32', '--batch-size', '4', '--dataset-size', '8',
         '--workers', '0', '--steps', '2', '--warmup', '0',
         '--loader-rounds', '1', '--decode-rounds', '1',
-        '--with-transform-step', '--out',
+        '--with-transform-step', '--device-flip', '--out',
         str(out)
     ],
                     env=dict(OMP_NUM_THREADS='1'))
@@ -58,7 +58,8 @@ def test_rotation_speed_writes_table_and_json(tmp_path):
     run, = report['runs']
     assert (run['backbone'], run['size']) == ('resnet18', 32)
     loader = run['loader']
-    assert set(loader) == {'naive', 'transform', 'on_device'}
+    assert set(loader) == {'naive', 'transform', 'on_device',
+                           'on_device_flip'}
     for res in loader.values():
         assert res['images_per_s_per_worker'] > 0
         assert res['main_peak_rss_mb'] > 0
@@ -66,10 +67,12 @@ def test_rotation_speed_writes_table_and_json(tmp_path):
     assert loader['naive']['bytes_per_source_image'] == 4 * 3 * 32 * 32
     assert loader['transform']['bytes_per_source_image'] == 4 * 3 * 32 * 32
     assert loader['on_device']['bytes_per_source_image'] == 3 * 32 * 32
+    assert loader['on_device_flip']['bytes_per_source_image'] == 3 * 32 * 32
     train = run['train']
     assert train['rotated_images_per_step'] == 16
     assert set(train['step_s']) == {'bare', 'full_on_device',
-                                    'full_transform'}
+                                    'full_transform', 'preprocess_only'}
+    assert 0 < train['preprocess_share_of_bare'] < 1
     assert all(len(v) == 2 for v in train['all_step_s'].values())
     assert train['ratio_full_vs_bare'] > 0
     assert train['paired_ratio_full_vs_bare'] > 0
@@ -108,6 +111,11 @@ def test_fast_config_builds_channels_last_model():
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     assert cfg.optim_wrapper.dtype == 'bfloat16'
     assert cfg.train_dataloader.pin_memory
+    # the flip moved from the loader to the device
+    assert [t['type'] for t in cfg.train_dataloader.dataset.pipeline] == [
+        'LoadImageFromFile', 'RandomResizedCrop', 'PackInputs'
+    ]
+    assert cfg.model.data_preprocessor.flip_prob == 0.5
     from mmpretrain.registry import MODELS
     from mmpretrain.structures import DataSample
     from mmpretrain.utils import register_all_modules

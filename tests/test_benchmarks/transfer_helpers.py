@@ -3,6 +3,7 @@
 own pretraining configs (a few seconds on the miniature ImageNet), cached
 for the whole session, and the launcher command."""
 import os.path as osp
+import socket
 
 from conftest import REPO, run_tool, tiny_train_options
 
@@ -33,10 +34,17 @@ def rotnet_checkpoint(tmp_path_factory, data_root: str, arch: str) -> str:
     return str(ckpt)
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
 def launch(area: str, config: str, ckpt: str, work_dir, options,
-           gpus: int = 1, port: int = 29531, check: bool = True):
+           gpus: int = 1, check: bool = True):
     """``bash benchmarks/<area>/dist_train.sh CONFIG CKPT GPUS ...``."""
     root = DET if area == 'mmdetection' else SEG
+    port = _free_port()  # other test runs may hold the default one
     return run_tool(
         ['bash', osp.join(root, 'dist_train.sh'),
          osp.join(root, config), ckpt, str(gpus), '--work-dir',

@@ -1,4 +1,7 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
+from .aet import AET, AVT
+from .feature_decoupling import FeatureDecoupling
 from .rotation_pred import RotationPred
 
 __all__ = ['RotationPred']
+__all__ += ['FeatureDecoupling', 'AET', 'AVT']

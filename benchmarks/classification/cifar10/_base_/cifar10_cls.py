@@ -45,4 +45,4 @@ val_evaluator = dict(type='Accuracy', topk=(1, ))
 test_evaluator = val_evaluator
 
 default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=1))
+    checkpoint=dict(interval=10, max_keep_ckpts=1))

@@ -22,9 +22,9 @@ optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, T_max=30)
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, T_max=12)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=30, val_interval=10)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12, val_interval=12)
 val_cfg = dict()
 val_evaluator = dict(type='RotationAccuracy', angles='four')
 test_cfg = dict()
@@ -32,5 +32,5 @@ test_evaluator = val_evaluator
 
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=1))
+    checkpoint=dict(interval=12, max_keep_ckpts=1))
 randomness = dict(seed=0)

@@ -1,7 +1,7 @@
 # Baseline of the demo: the same linear probe on a frozen, randomly
 # initialised ResNet-18 (mmpretrain's default Kaiming init, so activations
 # keep their scale through the network).
-_base_ = 'resnet18_linear-1xb64-coslr-20e_digits.py'
+_base_ = 'resnet18_linear-1xb64-coslr-10e_digits.py'
 
 model = dict(
     backbone=dict(

@@ -2,7 +2,7 @@
 # evaluation). Launch with the pretrained checkpoint:
 #   python tools/train.py <this> --cfg-options \
 #       model.backbone.init_cfg.checkpoint=PATH
-# or, for the random-initialisation baseline, model.backbone.init_cfg=None.
+# The random-initialisation baseline is the _random-init config.
 _base_ = ['../../../configs/_base_/default_runtime.py']
 
 data_root = 'data/digits/'
@@ -55,11 +55,11 @@ model = dict(
 
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=0.))
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.))
 param_scheduler = [
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, T_max=20)
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, T_max=10)
 ]
-train_cfg = dict(by_epoch=True, max_epochs=20, val_interval=20)
+train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=10)
 val_cfg = dict()
 test_cfg = dict()
 val_evaluator = dict(type='Accuracy', topk=(1, ))
@@ -67,5 +67,5 @@ test_evaluator = val_evaluator
 
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
-    checkpoint=dict(type='CheckpointHook', interval=20, max_keep_ckpts=1))
+    checkpoint=dict(interval=10, max_keep_ckpts=1))
 randomness = dict(seed=0)

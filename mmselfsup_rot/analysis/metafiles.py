@@ -1,0 +1,128 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+"""OpenMMLab metafiles (``model-index.yml`` + ``metafile.yml``) built from
+the configs on disk and the collected results."""
+import os.path as osp
+from typing import Dict, List
+
+import yaml
+
+from .configs import config_metadata, config_name, find_configs
+from .zoo import SECTIONS
+
+# One collection (and metafile) per config family folder.
+COLLECTIONS = {
+    'configs': ('RotationPred', 'Rotation-prediction pretraining (RotNet).'),
+    'benchmarks/classification': (
+        'ClassificationBenchmarks',
+        'Linear, multi-head linear, kNN, semi-supervised and CIFAR-10 '
+        'evaluation of frozen or fine-tuned RotNet backbones.'),
+    'benchmarks/svm_voc07': ('VOC07SVM',
+                             'VOC07 SVM and low-shot SVM on frozen features.'),
+    'benchmarks/mmdetection': ('DetectionTransfer',
+                               'mmdet fine-tuning from RotNet backbones.'),
+    'benchmarks/mmsegmentation': (
+        'SegmentationTransfer', 'mmseg fine-tuning from RotNet backbones.'),
+}
+PAPER = dict(
+    Title='Unsupervised Representation Learning by Predicting Image '
+    'Rotations',
+    URL='https://arxiv.org/abs/1803.07728')
+
+
+def family_of(path: str) -> str:
+    """The collection folder of a config path (its first two components
+    under ``benchmarks/``, else ``configs``)."""
+    parts = path.split('/')
+    return 'configs' if parts[0] == 'configs' else '/'.join(parts[:2])
+
+
+def published_results(name: str) -> List[dict]:
+    """The published anchors of a pretraining config, with metric names
+    marked ``(published)``."""
+    out = []
+    for section in SECTIONS:
+        if name not in section.published:
+            continue
+        label, values = section.published[name]
+        metrics = {
+            f'{col.header}, {label}': value
+            for col, value in zip(section.columns, values)
+            if value is not None
+        }
+        out.append(dict(Task=section.task, Dataset=section.dataset,
+                        Metrics=metrics))
+    return out
+
+
+def build_metafiles(repo: str, results: Dict[str, List[dict]]
+                    ) -> Dict[str, dict]:
+    """``{metafile path: content}`` listing every config.
+
+    Args:
+        repo (str): Repository root.
+        results (dict): Per pretraining config, the results collected by
+            ``tools/analysis/collect_results.py`` (``Task``, ``Dataset``,
+            ``Metrics``, ``Benchmark``).
+
+    Returns:
+        dict: Repo-relative metafile path -> YAML-ready dict.
+    """
+    files: Dict[str, dict] = {}
+    for path in find_configs(repo):
+        family = family_of(path)
+        if family not in COLLECTIONS:
+            raise ValueError(
+                f'{path}: no collection for the folder {family}; add it to '
+                'COLLECTIONS in mmselfsup_rot/analysis/metafiles.py.')
+        collection, description = COLLECTIONS[family]
+        meta_path = f'{family}/metafile.yml'
+        if meta_path not in files:
+            files[meta_path] = dict(
+                Collections=[
+                    dict(Name=collection,
+                         Metadata=dict(
+                             Training_Techniques=['SGD'],
+                             Description=description),
+                         Paper=PAPER, README=f'{family}/README.md'
+                         if osp.isfile(osp.join(repo, family, 'README.md'))
+                         else 'docs/model_zoo.md')
+                ],
+                Models=[])
+        name = config_name(path)
+        model = {
+            'Name': name,
+            'In Collection': collection,
+            'Config': path,
+            'Metadata': config_metadata(repo, path),
+        }
+        ours = [dict(Task=r['Task'], Dataset=r['Dataset'],
+                     Metrics={f'{r["Benchmark"]}: {k}': v
+                              for k, v in r['Metrics'].items()})
+                for r in results.get(name, [])]
+        model['Results'] = ours + published_results(name)
+        weights = [r.get('Weights') for r in results.get(name, [])
+                   if r.get('Weights')]
+        if weights:
+            model['Weights'] = weights[0]
+        files[meta_path]['Models'].append(model)
+    for content in files.values():
+        meta = content['Collections'][0]['Metadata']
+        meta['Training Techniques'] = meta.pop('Training_Techniques')
+    return files
+
+
+def dump_yaml(data: dict) -> str:
+    """Deterministic YAML (insertion order, no aliases, wide lines)."""
+
+    class NoAlias(yaml.SafeDumper):
+
+        def ignore_aliases(self, data):
+            return True
+
+    return yaml.dump(data, Dumper=NoAlias, sort_keys=False, width=1000,
+                     allow_unicode=True)
+
+
+def model_index(metafiles: List[str]) -> dict:
+    """The root ``model-index.yml``: imports every metafile."""
+    return {'Import': sorted(metafiles)}

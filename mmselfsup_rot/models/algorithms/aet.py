@@ -1,0 +1,136 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+from typing import Dict, List, Optional, Tuple
+
+import torch
+from mmpretrain.models.selfsup.base import BaseSelfSupervisor
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+
+@MODELS.register_module()
+class AET(BaseSelfSupervisor):
+    """AET: learn features by decoding the transformation of an image.
+
+    Implementation of `AET vs. AED: Unsupervised Representation Learning by
+    Auto-Encoding Transformations rather than Data
+    <https://arxiv.org/abs/1901.04596>`_ (Zhang, Qi, Wang, Luo, CVPR 2019).
+
+    Each image arrives as two views, the original and a randomly transformed
+    copy (:class:`~mmselfsup_rot.datasets.transforms.\
+ProjectiveTransformSampler` or ``AffineTransformSampler``), with the
+    transformation parameters in ``transform_target``. One encoder (the
+    backbone, shared weights: a Siamese pair; the two views go through it as
+    one batch) encodes both; the head decodes the parameters from the
+    concatenated features (:class:`~mmselfsup_rot.models.heads.\
+TransformDecoderHead`, mean squared error).
+
+    Args:
+        backbone (dict): Encoder config.
+        head (dict): Decoder head config.
+        neck (dict, optional): Neck config. Defaults to None.
+        pretrained (str, optional): Checkpoint to initialise from.
+        data_preprocessor (dict, optional): Preprocessor config; defaults to
+            ``SelfSupDataPreprocessor``.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def _encode_pair(self, inputs: List[torch.Tensor]) -> Tuple:
+        """Features of the original and the transformed views."""
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise ValueError(
+                f'{type(self).__name__} needs two views per image (original, '
+                'transformed): put ProjectiveTransformSampler or '
+                'AffineTransformSampler in the pipeline.')
+        num = inputs[0].shape[0]
+        feats = self.extract_feat(torch.cat(inputs, dim=0))
+        orig = tuple(f[:num] for f in feats)
+        trans = tuple(f[num:] for f in feats)
+        return orig, trans
+
+    @staticmethod
+    def _targets(data_samples: List[DataSample],
+                 device: torch.device) -> torch.Tensor:
+        if not data_samples or 'transform_target' not in data_samples[0]:
+            raise KeyError('AET/AVT need `transform_target` in the data '
+                           'samples: add PackInputs(algorithm_keys='
+                           "['transform_target']) after the sampler.")
+        return torch.stack([
+            torch.as_tensor(s.transform_target, device=device).float()
+            for s in data_samples
+        ])
+
+    def extract_feat(self, inputs: torch.Tensor) -> Tuple[torch.Tensor]:
+        """Encoder (and neck) features of a batch of images."""
+        feats = self.backbone(inputs)
+        if self.with_neck:
+            feats = self.neck(feats)
+        return feats
+
+    def loss(self, inputs: List[torch.Tensor],
+             data_samples: List[DataSample]) -> Dict[str, torch.Tensor]:
+        """The decoder's loss on the transformation parameters.
+
+        Args:
+            inputs (List[Tensor]): ``[original, transformed]``, each
+                ``(N, C, H, W)``.
+            data_samples (List[DataSample]): With ``transform_target``.
+
+        Returns:
+            dict[str, Tensor]: The loss components of the head.
+        """
+        orig, trans = self._encode_pair(inputs)
+        target = self._targets(data_samples, inputs[0].device)
+        return self.head.loss(orig, trans, target)
+
+    def predict(self,
+                inputs: List[torch.Tensor],
+                data_samples: Optional[List[DataSample]] = None,
+                **kwargs) -> List[DataSample]:
+        """Predicted parameters ``pred_transform`` of every image."""
+        orig, trans = self._encode_pair(inputs)
+        pred = self.head(orig, trans)
+        if data_samples is None:
+            data_samples = [DataSample() for _ in range(len(pred))]
+        for sample, value in zip(data_samples, pred):
+            sample.set_field(value, 'pred_transform')
+        return data_samples
+
+    def forward(self,
+                inputs,
+                data_samples: Optional[List[DataSample]] = None,
+                mode: str = 'tensor'):
+        """Dispatch to ``tensor``, ``loss`` or ``predict``."""
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        return super().forward(inputs, data_samples, mode)
+
+
+@MODELS.register_module()
+class AVT(AET):
+    """AVT: autoencoding variational transformations.
+
+    Implementation of `AVT: Unsupervised Learning of Transformation
+    Equivariant Representations by Autoencoding Variational Transformations
+    <https://arxiv.org/abs/1903.10863>`_ (Qi, Zhang, Chen, Tian, ICCV 2019).
+
+    AET's Siamese encoder, with a decoder that predicts a Gaussian (mean and
+    log-variance) over the transformation parameters and is trained by its
+    negative log-likelihood (:class:`~mmselfsup_rot.models.heads.\
+GaussianTransformDecoderHead`), the likelihood term of AVT's lower bound
+    on the mutual information between representation and transformation.
+    ``predict`` also fills ``pred_transform_log_var``.
+    """
+
+    def predict(self,
+                inputs: List[torch.Tensor],
+                data_samples: Optional[List[DataSample]] = None,
+                **kwargs) -> List[DataSample]:
+        """Predicted mean and log-variance of every image's parameters."""
+        orig, trans = self._encode_pair(inputs)
+        mean, log_var = self.head.predict_gaussian(orig, trans)
+        if data_samples is None:
+            data_samples = [DataSample() for _ in range(len(mean))]
+        for sample, mu, lv in zip(data_samples, mean, log_var):
+            sample.set_field(mu, 'pred_transform')
+            sample.set_field(lv, 'pred_transform_log_var')
+        return data_samples

@@ -1,0 +1,95 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+"""One tiny real pretraining run (the digits ResNet-18 config, 1 epoch on a
+subset) and benchmark runs on it, shared by the analysis tests."""
+import glob
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+
+from tests.conftest import REPO, run_tool
+
+
+def repo_config(pattern: str) -> str:
+    """The single repo config matching a glob (names change with
+    schedules)."""
+    found = sorted(glob.glob(osp.join(REPO, pattern)))
+    assert len(found) == 1, (pattern, found)
+    return found[0]
+
+
+def _loader_options(prefix: str, root: str, batch: int) -> list:
+    return [
+        f'{prefix}.dataset.data_root={root}',
+        f'{prefix}.batch_size={batch}',
+        f'{prefix}.num_workers=0',
+        f'{prefix}.persistent_workers=False',
+    ]
+
+
+def _write_features(folder: str, checkpoint: str) -> None:
+    """Separable VOC-format features (the extract.py layout) naming the
+    pretraining checkpoint, as the SVM tool's input."""
+    rng = np.random.default_rng(0)
+    for split, num in (('trainval', 24), ('test', 12)):
+        targets = np.zeros((num, 3), np.int64)
+        targets[np.arange(num), np.arange(num) % 3] = 1
+        layers = {}
+        for layer, noise in (('feature4', 0.1), ('feature5', 3.0)):
+            feats = rng.normal(0, noise, (num, 6)).astype(np.float32)
+            feats[:, :3] += targets
+            np.save(osp.join(folder, f'{split}_{layer}.npy'), feats)
+            layers[layer] = 6
+        np.save(osp.join(folder, f'{split}_labels.npy'), targets)
+        with open(osp.join(folder, f'{split}_meta.json'), 'w') as f:
+            json.dump(dict(split=split, num_samples=num, layers=layers,
+                           label_format='voc', classes=['a', 'b', 'c'],
+                           img_paths=[], checkpoint=checkpoint,
+                           seconds=0.), f)
+
+
+@pytest.fixture(scope='session')
+def zoo_runs(tmp_path_factory):
+    """``work/pretrain`` (digits RotNet, with validation), a linear probe
+    nested in it and an SVM feature folder outside it that names its
+    checkpoint."""
+    from mmselfsup_rot.testing import make_digits_imagenet
+    root = tmp_path_factory.mktemp('zoo')
+    data = str(root / 'digits')
+    make_digits_imagenet(data, size=32, limit=120)
+    work = root / 'work'
+    pretrain = work / 'pretrain'
+    pre_cfg = repo_config('configs/rotation-pred_resnet18_*_digits.py')
+    run_tool(['python', osp.join(REPO, 'tools', 'train.py'), pre_cfg,
+              '--work-dir', str(pretrain), '--cfg-options'] +
+             _loader_options('train_dataloader', data, 16) +
+             _loader_options('val_dataloader', data, 30) +
+             _loader_options('test_dataloader', data, 30) + [
+                 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+                 'default_hooks.logger.interval=1',
+                 'default_hooks.checkpoint.interval=1',
+                 'param_scheduler.0.end=2'
+             ])
+    ckpt = str(pretrain / 'epoch_1.pth')
+    probe = pretrain / 'probe'
+    probe_cfg = repo_config(
+        'benchmarks/classification/digits/resnet18_linear-*_digits.py')
+    run_tool(['python', osp.join(REPO, 'tools', 'train.py'), probe_cfg,
+              '--work-dir', str(probe), '--cfg-options'] +
+             _loader_options('train_dataloader', data, 30) +
+             _loader_options('val_dataloader', data, 30) +
+             _loader_options('test_dataloader', data, 30) + [
+                 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+                 f'model.backbone.init_cfg.checkpoint={ckpt}'
+             ])
+    features = work / 'svm' / 'features'
+    features.mkdir(parents=True)
+    _write_features(str(features), ckpt)
+    run_tool(['python', osp.join(REPO, 'tools', 'benchmarks',
+                                 'svm_voc07.py'), str(features),
+              '--low-shot', '--k-values', '1', '2', '--num-samples', '2',
+              '--jobs', '1'])
+    return dict(root=root, work=work, pretrain=pretrain, probe=probe,
+                features=features, checkpoint=ckpt, config=pre_cfg,
+                data=data)
