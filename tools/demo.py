@@ -38,7 +38,8 @@ def train(config: str, work_dir: str, options: list) -> None:
     log = osp.join(work_dir, 'stdout.log')
     os.makedirs(work_dir, exist_ok=True)
     with open(log, 'w') as f:
-        proc = subprocess.run(cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
+        proc = subprocess.run(
+            cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
     if proc.returncode != 0:
         with open(log) as f:
             sys.stderr.write(''.join(f.readlines()[-30:]))

@@ -1,7 +1,8 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 """Data-parallel scaling check through ``tools/dist_train.sh``.
 
-Trains the ResNet recipe with 1, 2, ... processes on the same *total*
+Trains the ResNet recipe with 1 process (plain ``tools/train.py``) and with
+2, ... processes (``tools/dist_train.sh``) on the same *total*
 batch (each process gets ``total / P`` images) and the same sample order,
 and compares the loss of the whole batch (``global_loss``, averaged over the
 processes) step by step, plus the median step time per process count.
@@ -92,11 +93,12 @@ def run(procs: int, args: argparse.Namespace, work: str) -> dict:
     env['PORT'] = str(args.port + procs)
     env.setdefault('OMP_NUM_THREADS', '1')
     work_dir = osp.join(work, f'{procs}p')
-    proc = subprocess.run([
-        'bash',
-        osp.join(REPO, 'tools', 'dist_train.sh'), cfg,
-        str(procs), '--work-dir', work_dir
-    ],
+    if procs == 1:  # the plain single-process run, no launcher
+        cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), cfg]
+    else:
+        cmd = ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), cfg,
+               str(procs)]
+    proc = subprocess.run(cmd + ['--work-dir', work_dir],
                           cwd=REPO,
                           env=env,
                           stdout=subprocess.PIPE,

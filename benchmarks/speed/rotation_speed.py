@@ -4,15 +4,18 @@
 In one run it measures, on a miniature ImageNet written to disk as JPEGs:
 
 - image decoding with each backend of mmcv's ``LoadImageFromFile``;
-- loader throughput (source images/s per worker) of three paths through the
-  real mmpretrain pipeline and a torch ``DataLoader``: mmselfsup 1.x's
-  interpolated rotation in the loader (``naive``), the exact
-  ``RotationWithLabels`` transform (``transform``) and the pipeline without
-  rotation followed by ``RotationDataPreprocessor`` (``on_device``);
+- loader throughput (source images/s per worker, by wall clock and per
+  CPU-second) of four paths through the real mmpretrain pipeline and a
+  torch ``DataLoader``: mmselfsup 1.x's interpolated rotation in the loader
+  (``naive``), the exact ``RotationWithLabels`` transform (``transform``),
+  the pipeline without rotation followed by ``RotationDataPreprocessor``
+  (``on_device``) and, in addition, without ``RandomFlip`` for the
+  preprocessor's ``flip_prob`` (``on_device_flip``);
 - the full RotNet training iteration (``model.train_step``: preprocessing,
   rotation, backbone, head, loss, ``OptimWrapper`` update) against the
   backbone's bare forward + backward + SGD step on the same rotated batch,
-  alternated step by step and compared by medians;
+  alternated step by step and compared by medians (CPU time on the CPU,
+  synchronised wall-clock time on CUDA);
 - peak host memory (RSS) and, on CUDA, peak device memory.
 
 Example::

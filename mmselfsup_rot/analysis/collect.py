@@ -57,26 +57,30 @@ def collect(repo: str, roots: Sequence[str]) -> dict:
             }
             if metrics:
                 results.setdefault(row['model'], []).append(
-                    dict(Task=section.task, Dataset=section.dataset,
-                         Benchmark=section.title, Metrics=metrics))
+                    dict(
+                        Task=section.task,
+                        Dataset=section.dataset,
+                        Benchmark=section.title,
+                        Metrics=metrics))
     for run in other_runs(runs, pretrain):
         if run.owner is not None:
             results.setdefault(run.owner.config, []).append(
-                dict(Task='Image Classification',
-                     Dataset=dataset_of(run.config) or 'unknown',
-                     Benchmark=run.config,
-                     Metrics={k: round(v, 2)
-                              for k, v in sorted(run.metrics.items())}))
+                dict(
+                    Task='Image Classification',
+                    Dataset=dataset_of(run.config) or 'unknown',
+                    Benchmark=run.config,
+                    Metrics={
+                        k: round(v, 2)
+                        for k, v in sorted(run.metrics.items())
+                    }))
     blocks.append(other_runs_table(runs, pretrain, roots))
     markdown = '\n'.join([BEGIN, ''] + blocks + [END])
-    return dict(runs=runs, tables=tables, markdown=markdown,
-                results=results)
+    return dict(runs=runs, tables=tables, markdown=markdown, results=results)
 
 
 def replace_block(text: str, block: str) -> str:
     """``text`` with its generated block replaced (or appended)."""
-    pattern = re.compile(re.escape(BEGIN) + '.*?' + re.escape(END),
-                         re.DOTALL)
+    pattern = re.compile(re.escape(BEGIN) + '.*?' + re.escape(END), re.DOTALL)
     if pattern.search(text):
         return pattern.sub(lambda _: block, text)
     return text.rstrip('\n') + '\n\n' + block + '\n'
@@ -93,18 +97,20 @@ def write_block(path: str, block: str, header: str) -> None:
         f.write(replace_block(text, block))
 
 
-def write_results_json(path: str, results: dict,
-                       runs: List[Run], roots: Sequence[str]) -> None:
+def write_results_json(path: str, results: dict, runs: List[Run],
+                       roots: Sequence[str]) -> None:
     """The collected results as sorted JSON (input of
     ``tools/analysis/update_metafiles.py``)."""
     from .zoo import display_path
     data = dict(
-        results={k: results[k] for k in sorted(results)},
+        results={k: results[k]
+                 for k in sorted(results)},
         runs=[
-            dict(path=display_path(r.path, roots), kind=r.kind,
-                 config=r.config,
-                 owner=r.owner.config if r.owner else None)
-            for r in runs
+            dict(
+                path=display_path(r.path, roots),
+                kind=r.kind,
+                config=r.config,
+                owner=r.owner.config if r.owner else None) for r in runs
         ])
     with open(path, 'w') as f:
         json.dump(data, f, indent=1, sort_keys=True)

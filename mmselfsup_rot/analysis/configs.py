@@ -39,8 +39,7 @@ def is_config_file(path: str) -> bool:
         if isinstance(node, ast.If) and '__main__' in ast.dump(node.test):
             return False
         if isinstance(node, ast.Assign):
-            names.update(t.id for t in node.targets
-                         if isinstance(t, ast.Name))
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
     return bool(names & {'_base_', 'model'})
 
 
@@ -83,8 +82,8 @@ def _architecture(model: dict) -> List[str]:
         # mmdet/mmseg configs reach our backbones by scope
         backbone = dict(backbone, type=backbone['type'].split('.')[-1])
         depth = backbone.get('depth')
-        arch.append(f'{backbone["type"]}-{depth}' if depth else
-                    backbone['type'])
+        arch.append(
+            f'{backbone["type"]}-{depth}' if depth else backbone['type'])
     for key in ('neck', 'head', 'decode_head', 'rpn_head', 'roi_head'):
         part = model.get(key)
         if isinstance(part, dict) and part.get('type'):

@@ -2,6 +2,7 @@
 """OpenMMLab metafiles (``model-index.yml`` + ``metafile.yml``) built from
 the configs on disk and the collected results."""
 import os.path as osp
+import re
 from typing import Dict, List
 
 import yaml
@@ -12,21 +13,27 @@ from .zoo import SECTIONS
 # One collection (and metafile) per config family folder.
 COLLECTIONS = {
     'configs': ('RotationPred', 'Rotation-prediction pretraining (RotNet).'),
-    'benchmarks/classification': (
-        'ClassificationBenchmarks',
-        'Linear, multi-head linear, kNN, semi-supervised and CIFAR-10 '
-        'evaluation of frozen or fine-tuned RotNet backbones.'),
-    'benchmarks/svm_voc07': ('VOC07SVM',
-                             'VOC07 SVM and low-shot SVM on frozen features.'),
-    'benchmarks/mmdetection': ('DetectionTransfer',
-                               'mmdet fine-tuning from RotNet backbones.'),
-    'benchmarks/mmsegmentation': (
-        'SegmentationTransfer', 'mmseg fine-tuning from RotNet backbones.'),
+    'benchmarks/classification':
+    ('ClassificationBenchmarks',
+     'Linear, multi-head linear, kNN, semi-supervised and CIFAR-10 '
+     'evaluation of frozen or fine-tuned RotNet backbones.'),
+    'benchmarks/svm_voc07':
+    ('VOC07SVM', 'VOC07 SVM and low-shot SVM on frozen features.'),
+    'benchmarks/mmdetection':
+    ('DetectionTransfer', 'mmdet fine-tuning from RotNet backbones.'),
+    'benchmarks/mmsegmentation':
+    ('SegmentationTransfer', 'mmseg fine-tuning from RotNet backbones.'),
 }
 PAPER = dict(
     Title='Unsupervised Representation Learning by Predicting Image '
     'Rotations',
     URL='https://arxiv.org/abs/1803.07728')
+
+
+def algo_is_rotnet(name: str) -> bool:
+    """Whether a config belongs to RotNet (pretraining or its benchmarks),
+    not to another algorithm of the family."""
+    return not re.match(r'(aet|avt|feature-decoupling)', name)
 
 
 def family_of(path: str) -> str:
@@ -45,17 +52,16 @@ def published_results(name: str) -> List[dict]:
             continue
         label, values = section.published[name]
         metrics = {
-            f'{col.header}, {label}': value
-            for col, value in zip(section.columns, values)
-            if value is not None
+            f'{section.title}: {col.header}, {label}': value
+            for col, value in zip(section.columns, values) if value is not None
         }
-        out.append(dict(Task=section.task, Dataset=section.dataset,
-                        Metrics=metrics))
+        out.append(
+            dict(Task=section.task, Dataset=section.dataset, Metrics=metrics))
     return out
 
 
-def build_metafiles(repo: str, results: Dict[str, List[dict]]
-                    ) -> Dict[str, dict]:
+def build_metafiles(repo: str, results: Dict[str,
+                                             List[dict]]) -> Dict[str, dict]:
     """``{metafile path: content}`` listing every config.
 
     Args:
@@ -75,39 +81,50 @@ def build_metafiles(repo: str, results: Dict[str, List[dict]]
                 f'{path}: no collection for the folder {family}; add it to '
                 'COLLECTIONS in mmselfsup_rot/analysis/metafiles.py.')
         collection, description = COLLECTIONS[family]
-        meta_path = f'{family}/metafile.yml'
-        if meta_path not in files:
-            files[meta_path] = dict(
-                Collections=[
-                    dict(Name=collection,
-                         Metadata=dict(
-                             Training_Techniques=['SGD'],
-                             Description=description),
-                         Paper=PAPER, README=f'{family}/README.md'
-                         if osp.isfile(osp.join(repo, family, 'README.md'))
-                         else 'docs/model_zoo.md')
-                ],
-                Models=[])
         name = config_name(path)
+        if family == 'configs':
+            # one collection per pretraining algorithm (name prefix)
+            algo = name.split('_')[0]
+            collection = ''.join(p.capitalize() for p in algo.split('-'))
+            description = f'{algo} pretraining.'
+        meta_path = f'{family}/metafile.yml'
+        content = files.setdefault(meta_path, dict(Collections=[], Models=[]))
+        if collection not in [c['Name'] for c in content['Collections']]:
+            readme = f'{family}/README.md'
+            content['Collections'].append(
+                dict(
+                    Name=collection,
+                    Metadata={
+                        'Training Techniques': ['SGD'],
+                        'Description': description
+                    },
+                    Paper=PAPER if algo_is_rotnet(name) else None,
+                    README=readme if osp.isfile(osp.join(repo, readme)) else
+                    'docs/model_zoo.md'))
+            if content['Collections'][-1]['Paper'] is None:
+                del content['Collections'][-1]['Paper']
         model = {
             'Name': name,
             'In Collection': collection,
             'Config': path,
             'Metadata': config_metadata(repo, path),
         }
-        ours = [dict(Task=r['Task'], Dataset=r['Dataset'],
-                     Metrics={f'{r["Benchmark"]}: {k}': v
-                              for k, v in r['Metrics'].items()})
-                for r in results.get(name, [])]
+        ours = [
+            dict(
+                Task=r['Task'],
+                Dataset=r['Dataset'],
+                Metrics={
+                    f'{r["Benchmark"]}: {k}': v
+                    for k, v in r['Metrics'].items()
+                }) for r in results.get(name, [])
+        ]
         model['Results'] = ours + published_results(name)
-        weights = [r.get('Weights') for r in results.get(name, [])
-                   if r.get('Weights')]
+        weights = [
+            r.get('Weights') for r in results.get(name, []) if r.get('Weights')
+        ]
         if weights:
             model['Weights'] = weights[0]
         files[meta_path]['Models'].append(model)
-    for content in files.values():
-        meta = content['Collections'][0]['Metadata']
-        meta['Training Techniques'] = meta.pop('Training_Techniques')
     return files
 
 
@@ -119,8 +136,8 @@ def dump_yaml(data: dict) -> str:
         def ignore_aliases(self, data):
             return True
 
-    return yaml.dump(data, Dumper=NoAlias, sort_keys=False, width=1000,
-                     allow_unicode=True)
+    return yaml.dump(
+        data, Dumper=NoAlias, sort_keys=False, width=1000, allow_unicode=True)
 
 
 def model_index(metafiles: List[str]) -> dict:

@@ -120,15 +120,13 @@ def _mmengine_run(work_dir: str, known: Dict[str, str]) -> Optional[Run]:
         return None
     stamps = sorted(
         osp.basename(osp.dirname(osp.dirname(osp.dirname(p))))
-        for p in logs) + sorted(
-            osp.basename(osp.dirname(p)) for p in tests)
+        for p in logs) + sorted(osp.basename(osp.dirname(p)) for p in tests)
     return Run(
         path=work_dir,
         kind='mmengine',
         config=names[0],
         metrics=_final_metrics(work_dir),
-        checkpoints=_config_checkpoints(
-            osp.join(work_dir, names[0] + '.py')),
+        checkpoints=_config_checkpoints(osp.join(work_dir, names[0] + '.py')),
         stamp=max(stamps))
 
 

@@ -42,9 +42,9 @@ def first_conv_weight(checkpoint: str,
     if key is not None:
         if key not in state:
             raise ValueError(f'{checkpoint} has no weight {key!r}; 4-D '
-                             'weights: ' + ', '.join(
-                                 k for k, v in state.items()
-                                 if v.ndim == 4)[:300])
+                             'weights: ' + ', '.join(k
+                                                     for k, v in state.items()
+                                                     if v.ndim == 4)[:300])
         return key, state[key]
     for name, value in state.items():
         if value.ndim == 4 and value.shape[1] in (1, 3) and \
@@ -54,7 +54,8 @@ def first_conv_weight(checkpoint: str,
                      'channels (a first convolution).')
 
 
-def filter_grid(weight: torch.Tensor, ncols: int = 8,
+def filter_grid(weight: torch.Tensor,
+                ncols: int = 8,
                 pad: int = 1) -> np.ndarray:
     """Tile filters into one RGB image, each filter scaled to [0, 1] by its
     own min and max (as the paper's Figure 4 shows them).
@@ -91,11 +92,12 @@ def save_image(array: np.ndarray, out: str, scale: int = 1) -> None:
     larger (nearest neighbour, so values stay exact)."""
     from PIL import Image
     img = np.repeat(np.repeat(array, scale, axis=0), scale, axis=1)
-    Image.fromarray((np.clip(img, 0, 1) * 255).round().astype(
-        np.uint8)).save(out)
+    Image.fromarray(
+        (np.clip(img, 0, 1) * 255).round().astype(np.uint8)).save(out)
 
 
-def build_model(config: str, checkpoint: Optional[str],
+def build_model(config: str,
+                checkpoint: Optional[str],
                 cfg_options: Optional[dict] = None) -> torch.nn.Module:
     """The config's model in eval mode on the CPU, with the checkpoint's
     weights loaded only if they fit (one-line error otherwise).
@@ -116,7 +118,9 @@ def build_model(config: str, checkpoint: Optional[str],
     if checkpoint:
         state = get_state_dict(load_checkpoint_file(checkpoint))
         load_state_dict_checked(
-            model, state, checkpoint,
+            model,
+            state,
+            checkpoint,
             allow_missing=('num_batches_tracked', 'data_preprocessor.'))
     return model.eval()
 
@@ -144,10 +148,9 @@ def load_images(paths: Sequence[str], size: int) -> torch.Tensor:
     for path in paths:
         with Image.open(path) as img:
             arrays.append(
-                np.asarray(img.convert('RGB').resize((size, size),
-                                                     Image.BILINEAR)))
-    return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1,
-                                                      2).float()
+                np.asarray(
+                    img.convert('RGB').resize((size, size), Image.BILINEAR)))
+    return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float()
 
 
 def normalize(model: torch.nn.Module, images: torch.Tensor) -> torch.Tensor:
@@ -162,9 +165,9 @@ def normalize(model: torch.nn.Module, images: torch.Tensor) -> torch.Tensor:
     return (images - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
 
 
-def rotated_copies(images: torch.Tensor,
-                   angles: Sequence[int] = (0, 90, 180, 270)
-                   ) -> List[torch.Tensor]:
+def rotated_copies(
+    images: torch.Tensor, angles: Sequence[int] = (0, 90, 180, 270)
+) -> List[torch.Tensor]:
     """Each right-angle rotation (counter-clockwise) of ``(N, C, H, W)``."""
     out = []
     for angle in angles:
@@ -175,8 +178,10 @@ def rotated_copies(images: torch.Tensor,
 
 
 @torch.no_grad()
-def attention_maps(model: torch.nn.Module, images: torch.Tensor,
-                   stage: int, power: int = 2) -> torch.Tensor:
+def attention_maps(model: torch.nn.Module,
+                   images: torch.Tensor,
+                   stage: int,
+                   power: int = 2) -> torch.Tensor:
     """Spatial attention of a backbone stage: the sum over channels of
     ``|activation| ** power`` (the paper's Figure 6), each map scaled to
     [0, 1].

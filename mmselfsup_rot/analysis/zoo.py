@@ -110,8 +110,7 @@ def _low_shot(k: int) -> Callable:
 
     def value(run: Run) -> Optional[float]:
         layer = best_low_shot_layer(run)
-        for row in run.results.get('low_shot_results.json',
-                                   {}).get(layer, []):
+        for row in run.results.get('low_shot_results.json', {}).get(layer, []):
             if int(row['k']) == k:
                 return float(row['mean'])
         return None
@@ -145,29 +144,29 @@ SECTIONS: List[Section] = [
         'conv i.', 'Image Classification', 'PASCAL VOC 2007',
         [Column(f'layer {i}', _svm(i)) for i in LAYERS], IMAGENET_SCALE,
         {R50: (MMSELFSUP + ', best layer', [None, None, None, 67.70, None])}),
-    Section(
-        'VOC07 low-shot SVM (mean mAP over samples, best layer)',
-        'k positives per class, 5 samples (`svm_voc07.py --low-shot`).',
-        'Image Classification', 'PASCAL VOC 2007',
-        [Column(f'k={k}', _low_shot(k)) for k in K_LOW_SHOT],
-        IMAGENET_SCALE, {
-            R50: (MMSELFSUP, [20.60, 24.35, 31.41, 39.17, 46.56, 53.37,
-                              59.14, 62.42])
-        }),
+    Section('VOC07 low-shot SVM (mean mAP over samples, best layer)',
+            'k positives per class, 5 samples (`svm_voc07.py --low-shot`).',
+            'Image Classification', 'PASCAL VOC 2007',
+            [Column(f'k={k}', _low_shot(k))
+             for k in K_LOW_SHOT], IMAGENET_SCALE, {
+                 R50:
+                 (MMSELFSUP,
+                  [20.60, 24.35, 31.41, 39.17, 46.56, 53.37, 59.14, 62.42])
+             }),
     Section(
         'ImageNet linear evaluation, multi-head (top-1 per layer)',
         'BN + Linear on each frozen layer (`benchmarks/classification/'
         'imagenet/multi-head-linear_*`).', 'Image Classification',
-        'ImageNet-1k',
-        [Column(f'layer {i}', _multi_head(r'^multi-head-linear_.*_in1k$', i))
-         for i in LAYERS] + [
-             Column('AvgPool linear',
-                    _metric(r'^linear_.*_in1k$', 'accuracy/top1'))
-         ], IMAGENET_SCALE, {
-             R50: (MMSELFSUP,
-                   [12.15, 31.99, 44.57, 54.20, 45.94, 47.0]),
-             ALEXNET: (PAPER, [18.8, 31.7, 38.7, 38.2, 36.5, None]),
-         }),
+        'ImageNet-1k', [
+            Column(f'layer {i}', _multi_head(r'^multi-head-linear_.*_in1k$',
+                                             i)) for i in LAYERS
+        ] + [
+            Column('AvgPool linear',
+                   _metric(r'^linear_.*_in1k$', 'accuracy/top1'))
+        ], IMAGENET_SCALE, {
+            R50: (MMSELFSUP, [12.15, 31.99, 44.57, 54.20, 45.94, 47.0]),
+            ALEXNET: (PAPER, [18.8, 31.7, 38.7, 38.2, 36.5, None]),
+        }),
     Section(
         'Places205 linear evaluation, multi-head (top-1 per layer)',
         'Same protocol on Places205 (`benchmarks/classification/'
@@ -199,18 +198,24 @@ SECTIONS: List[Section] = [
         'Detection',
         'mmdet 3.3 fine-tuning (`benchmarks/mmdetection/`); AP in percent.',
         'Object Detection', 'PASCAL VOC 2007 / COCO 2017', [
-            Column('VOC07+12 Faster R-CNN C4 AP50',
-                   _metric(r'^faster-rcnn_r50-c4_.*_voc0712$',
-                           'pascal_voc/mAP', scale=100.)),
-            Column('COCO Mask R-CNN FPN box mAP',
-                   _metric(r'^mask-rcnn_.*_coco$', 'coco/bbox_mAP',
-                           scale=100.)),
-            Column('COCO Mask R-CNN FPN mask mAP',
-                   _metric(r'^mask-rcnn_.*_coco$', 'coco/segm_mAP',
-                           scale=100.)),
-            Column('VOC07 AlexNet conv5 detector AP50',
-                   _metric(r'^faster-rcnn_alexnet.*_voc07$',
-                           'pascal_voc/mAP', scale=100.)),
+            Column(
+                'VOC07+12 Faster R-CNN C4 AP50',
+                _metric(
+                    r'^faster-rcnn_r50-c4_.*_voc0712$',
+                    'pascal_voc/mAP',
+                    scale=100.)),
+            Column(
+                'COCO Mask R-CNN FPN box mAP',
+                _metric(r'^mask-rcnn_.*_coco$', 'coco/bbox_mAP', scale=100.)),
+            Column(
+                'COCO Mask R-CNN FPN mask mAP',
+                _metric(r'^mask-rcnn_.*_coco$', 'coco/segm_mAP', scale=100.)),
+            Column(
+                'VOC07 AlexNet conv5 detector AP50',
+                _metric(
+                    r'^faster-rcnn_alexnet.*_voc07$',
+                    'pascal_voc/mAP',
+                    scale=100.)),
         ], IMAGENET_SCALE, {
             R50: (MMSELFSUP, [79.67, 37.9, 34.2, None]),
             ALEXNET: (PAPER + ', Fast R-CNN', [None, None, None, 54.4]),
@@ -230,25 +235,28 @@ SECTIONS: List[Section] = [
         'CIFAR-10 protocols on frozen NIN blocks (top-1)',
         'Non-linear (200-200-10) and conv classifiers on block i '
         '(`benchmarks/classification/cifar10/`).', 'Image Classification',
-        'CIFAR-10',
-        [Column(f'non-linear block {i}',
+        'CIFAR-10', [
+            Column(
+                f'non-linear block {i}',
                 _metric(rf'^nin-block{i}_nonlinear-.*_cifar10$',
-                        'accuracy/top1')) for i in range(1, 5)] +
-        [Column('conv block 2',
-                _metric(r'^nin-block2_conv-.*_cifar10$', 'accuracy/top1'))],
-        r'_cifar10$',
-        {NIN4: (PAPER, [85.07, 89.06, 86.21, 61.73, 91.16])}),
+                        'accuracy/top1')) for i in range(1, 5)
+        ] + [
+            Column('conv block 2',
+                   _metric(r'^nin-block2_conv-.*_cifar10$', 'accuracy/top1'))
+        ], r'_cifar10$', {NIN4: (PAPER, [85.07, 89.06, 86.21, 61.73, 91.16])}),
     Section(
         'Rotation prediction (pretext task accuracy)',
         'Accuracy of the pretraining run on its validation/test set '
-        '(`RotationAccuracy`).', 'Rotation Prediction', 'validation set', [
+        '(`RotationAccuracy`).',
+        'Rotation Prediction',
+        'validation set', [
             Column('accuracy', _metric(r'.', 'rotation/accuracy')),
             Column('0 deg', _metric(r'.', 'rotation/accuracy_0deg')),
             Column('90 deg', _metric(r'.', 'rotation/accuracy_90deg')),
             Column('180 deg', _metric(r'.', 'rotation/accuracy_180deg')),
             Column('270 deg', _metric(r'.', 'rotation/accuracy_270deg')),
-        ], r'.', {ALEXNET: (PAPER + ' (about)', [89., None, None, None,
-                                                  None])},
+        ],
+        r'.', {ALEXNET: (PAPER + ' (about)', [89., None, None, None, None])},
         pretext=True),
 ]
 
@@ -274,9 +282,8 @@ def section_rows(section: Section, runs: List[Run],
         list[dict]: ``model``, ``source``, ``values`` (None = empty cell)
         and ``runs`` (display paths of the runs behind the cells).
     """
-    pretrain_runs = sorted(
-        (r for r in runs if r.config in pretrain_configs),
-        key=lambda r: (r.config, r.path))
+    pretrain_runs = sorted((r for r in runs if r.config in pretrain_configs),
+                           key=lambda r: (r.config, r.path))
     rows = []
     for model in sorted(pretrain_configs):
         mine = [r for r in pretrain_runs if r.config == model]
@@ -299,12 +306,15 @@ def section_rows(section: Section, runs: List[Run],
                 continue
             where = display_path(owner.path, roots) if owner else 'no run'
             rows.append(
-                dict(model=model, source=f'ours: `{where}`', values=values,
-                     runs=sorted(set(sources))))
+                dict(
+                    model=model,
+                    source=f'ours: `{where}`',
+                    values=values,
+                    runs=sorted(set(sources))))
         if model in section.published:
             label, values = section.published[model]
-            rows.append(dict(model=model, source=label, values=list(values),
-                             runs=[]))
+            rows.append(
+                dict(model=model, source=label, values=list(values), runs=[]))
     return rows
 
 
@@ -315,24 +325,23 @@ def _cell(value: Optional[float]) -> str:
 def render_section(section: Section, rows: List[dict]) -> str:
     """One markdown table with its heading and protocol note."""
     head = ['Model', 'Source'] + [c.header for c in section.columns]
-    lines = [f'### {section.title}', '', section.note, '',
-             '| ' + ' | '.join(head) + ' |',
-             '|' + '---|' * len(head)]
+    lines = [
+        f'### {section.title}', '', section.note, '',
+        '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)
+    ]
     for row in rows:
-        cells = [f'`{row["model"]}`', row['source']] + [
-            _cell(v) for v in row['values']]
+        cells = [f'`{row["model"]}`', row['source']
+                 ] + [_cell(v) for v in row['values']]
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
 
-def other_runs(runs: List[Run], pretrain_configs: Sequence[str]
-               ) -> List[Run]:
+def other_runs(runs: List[Run], pretrain_configs: Sequence[str]) -> List[Run]:
     """Benchmark runs with metrics that no table column takes (e.g. the
     digits linear probe)."""
     return [
-        run for run in runs
-        if run.kind == 'mmengine' and run.config not in pretrain_configs
-        and run.metrics and not any(
+        run for run in runs if run.kind == 'mmengine'
+        and run.config not in pretrain_configs and run.metrics and not any(
             col.value(run) is not None for s in SECTIONS if not s.pretext
             for col in s.columns)
     ]
@@ -342,10 +351,12 @@ def other_runs_table(runs: List[Run], pretrain_configs: Sequence[str],
                      roots: Sequence[str]) -> str:
     """All :func:`other_runs` with their final metrics, so no logged result
     is hidden."""
-    lines = ['### Other benchmark runs', '',
-             'Every other benchmark run found, with its final metrics.', '',
-             '| Pretrained model | Benchmark config | Run | Metrics |',
-             '|---|---|---|---|']
+    lines = [
+        '### Other benchmark runs', '',
+        'Every other benchmark run found, with its final metrics.', '',
+        '| Pretrained model | Benchmark config | Run | Metrics |',
+        '|---|---|---|---|'
+    ]
     for run in other_runs(runs, pretrain_configs):
         owner = f'`{run.owner.config}`' if run.owner else 'unknown'
         metrics = ', '.join(f'{k}: {v:.2f}'

@@ -22,6 +22,7 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
     let a file reach arbitrary attributes, so only those lookups resolve.
     """
     from mmengine.logging.history_buffer import HistoryBuffer
+
     # the four defaults are only put in the registry by the first instance
     allowed = {'min', 'max', 'current', 'mean'}
     allowed.update(HistoryBuffer._statistics_methods)

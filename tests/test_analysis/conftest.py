@@ -43,10 +43,16 @@ def _write_features(folder: str, checkpoint: str) -> None:
             layers[layer] = 6
         np.save(osp.join(folder, f'{split}_labels.npy'), targets)
         with open(osp.join(folder, f'{split}_meta.json'), 'w') as f:
-            json.dump(dict(split=split, num_samples=num, layers=layers,
-                           label_format='voc', classes=['a', 'b', 'c'],
-                           img_paths=[], checkpoint=checkpoint,
-                           seconds=0.), f)
+            json.dump(
+                dict(
+                    split=split,
+                    num_samples=num,
+                    layers=layers,
+                    label_format='voc',
+                    classes=['a', 'b', 'c'],
+                    img_paths=[],
+                    checkpoint=checkpoint,
+                    seconds=0.), f)
 
 
 @pytest.fixture(scope='session')
@@ -57,27 +63,31 @@ def zoo_runs(tmp_path_factory):
     from mmselfsup_rot.testing import make_digits_imagenet
     root = tmp_path_factory.mktemp('zoo')
     data = str(root / 'digits')
-    make_digits_imagenet(data, size=32, limit=120)
+    make_digits_imagenet(data, size=32, limit=60)
     work = root / 'work'
     pretrain = work / 'pretrain'
     pre_cfg = repo_config('configs/rotation-pred_resnet18_*_digits.py')
-    run_tool(['python', osp.join(REPO, 'tools', 'train.py'), pre_cfg,
-              '--work-dir', str(pretrain), '--cfg-options'] +
-             _loader_options('train_dataloader', data, 16) +
-             _loader_options('val_dataloader', data, 30) +
-             _loader_options('test_dataloader', data, 30) + [
-                 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
-                 'default_hooks.logger.interval=1',
-                 'default_hooks.checkpoint.interval=1',
-                 'param_scheduler.0.end=2'
-             ])
+    run_tool(
+        [
+            'python',
+            osp.join(REPO, 'tools', 'train.py'), pre_cfg, '--work-dir',
+            str(pretrain), '--cfg-options'
+        ] + _loader_options('train_dataloader', data, 16) +
+        _loader_options('val_dataloader', data, 30) +
+        _loader_options('test_dataloader', data, 30) + [
+            'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+            'default_hooks.logger.interval=1',
+            'default_hooks.checkpoint.interval=1', 'param_scheduler.0.end=2'
+        ])
     ckpt = str(pretrain / 'epoch_1.pth')
     probe = pretrain / 'probe'
     probe_cfg = repo_config(
         'benchmarks/classification/digits/resnet18_linear-*_digits.py')
-    run_tool(['python', osp.join(REPO, 'tools', 'train.py'), probe_cfg,
-              '--work-dir', str(probe), '--cfg-options'] +
-             _loader_options('train_dataloader', data, 30) +
+    run_tool([
+        'python',
+        osp.join(REPO, 'tools', 'train.py'), probe_cfg, '--work-dir',
+        str(probe), '--cfg-options'
+    ] + _loader_options('train_dataloader', data, 30) +
              _loader_options('val_dataloader', data, 30) +
              _loader_options('test_dataloader', data, 30) + [
                  'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
@@ -86,10 +96,18 @@ def zoo_runs(tmp_path_factory):
     features = work / 'svm' / 'features'
     features.mkdir(parents=True)
     _write_features(str(features), ckpt)
-    run_tool(['python', osp.join(REPO, 'tools', 'benchmarks',
-                                 'svm_voc07.py'), str(features),
-              '--low-shot', '--k-values', '1', '2', '--num-samples', '2',
-              '--jobs', '1'])
-    return dict(root=root, work=work, pretrain=pretrain, probe=probe,
-                features=features, checkpoint=ckpt, config=pre_cfg,
-                data=data)
+    run_tool([
+        'python',
+        osp.join(REPO, 'tools', 'benchmarks', 'svm_voc07.py'),
+        str(features), '--low-shot', '--k-values', '1', '2', '--num-samples',
+        '2', '--jobs', '1'
+    ])
+    return dict(
+        root=root,
+        work=work,
+        pretrain=pretrain,
+        probe=probe,
+        features=features,
+        checkpoint=ckpt,
+        config=pre_cfg,
+        data=data)

@@ -3,6 +3,9 @@
 anchors, determinism."""
 import json
 import os.path as osp
+import runpy
+import sys
+from unittest import mock
 
 import pytest
 
@@ -31,13 +34,18 @@ def collected(zoo_runs, tmp_path_factory):
     texts = []
     for attempt in ('a', 'b'):
         args = [
-            'python', osp.join(REPO, 'tools', 'analysis',
-                               'collect_results.py'), str(zoo_runs['work']),
-            '--out', str(out / f'zoo_{attempt}.md'), '--readme',
+            'python',
+            osp.join(REPO, 'tools', 'analysis', 'collect_results.py'),
+            str(zoo_runs['work']), '--out',
+            str(out / f'zoo_{attempt}.md'), '--readme',
             str(out / f'readme_{attempt}.md'), '--json',
             str(out / f'zoo_{attempt}.json')
         ]
-        proc = run_tool(args)
+        if attempt == 'a':
+            proc = run_tool(args)
+        else:  # the second time in-process, which is faster
+            with mock.patch.object(sys, 'argv', args[1:]):
+                runpy.run_path(args[1], run_name='__main__')
         texts.append([(out / f'{kind}_{attempt}.{ext}').read_text()
                       for kind, ext in (('zoo', 'md'), ('readme', 'md'),
                                         ('zoo', 'json'))])
@@ -54,16 +62,18 @@ def test_logged_metrics_land_in_their_cells(zoo_runs, collected):
     zoo = collected['texts'][0][0]
     name = osp.basename(zoo_runs['config'])[:-3]
     # rotation accuracy of the pretraining run's validation
-    acc = last_value(read_scalars(str(zoo_runs['pretrain'])),
-                     'rotation/accuracy')
+    acc = last_value(
+        read_scalars(str(zoo_runs['pretrain'])), 'rotation/accuracy')
     row = _row(zoo, 'Rotation prediction', name, 'ours: `work/pretrain`')
     assert row[0] == f'{acc:.2f}'
     # the SVM run names the checkpoint, so it belongs to this model
     with open(zoo_runs['features'] / 'svm_results.json') as f:
         svm = json.load(f)
     row = _row(zoo, 'VOC07 SVM', name, 'ours')
-    assert row == ['', '', '', f'{svm["feature4"]["mAP"]:.2f}',
-                   f'{svm["feature5"]["mAP"]:.2f}']
+    assert row == [
+        '', '', '', f'{svm["feature4"]["mAP"]:.2f}',
+        f'{svm["feature5"]["mAP"]:.2f}'
+    ]
     with open(zoo_runs['features'] / 'low_shot_results.json') as f:
         low = json.load(f)
     best = max(('feature4', 'feature5'), key=lambda k: svm[k]['mAP'])
@@ -81,7 +91,8 @@ def test_published_anchors_and_empty_cells(collected):
     zoo = collected['texts'][0][0]
     r50 = 'rotation-pred_resnet50_8xb16-steplr-70e_in1k'
     assert _row(zoo, 'ImageNet linear evaluation', r50, 'published') == [
-        '12.15', '31.99', '44.57', '54.20', '45.94', '47.00']
+        '12.15', '31.99', '44.57', '54.20', '45.94', '47.00'
+    ]
     assert _row(zoo, 'ImageNet linear evaluation', r50,
                 'ours: `no run`') == [''] * 6
     assert _row(zoo, 'Detection', r50, 'published')[0] == '79.67'

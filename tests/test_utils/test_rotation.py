@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmselfsup_rot.utils.rotation import (ROTATION_SETS,
-                                          inscribed_square_side,
+from mmselfsup_rot.utils.rotation import (ROTATION_SETS, inscribed_square_side,
                                           parse_angles, quarter_turns,
                                           rot90_image, rot90_tensor,
                                           rotate_image)

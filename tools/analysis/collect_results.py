@@ -50,16 +50,21 @@ RotNet (rotation prediction) pretraining configs; metadata in
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
-        'work_dirs', nargs='*', default=['work_dirs'],
+        'work_dirs',
+        nargs='*',
+        default=['work_dirs'],
         help='work directories to scan (default: work_dirs)')
     parser.add_argument(
-        '--out', default=osp.join(ROOT, 'docs', 'model_zoo.md'),
+        '--out',
+        default=osp.join(ROOT, 'docs', 'model_zoo.md'),
         help='model-zoo document to update')
     parser.add_argument(
-        '--readme', default=osp.join(ROOT, 'configs', 'README.md'),
+        '--readme',
+        default=osp.join(ROOT, 'configs', 'README.md'),
         help='config folder README to update ("" to skip)')
     parser.add_argument(
-        '--json', default=osp.join(ROOT, 'docs', 'model_zoo.json'),
+        '--json',
+        default=osp.join(ROOT, 'docs', 'model_zoo.json'),
         help='collected results for update_metafiles.py ("" to skip)')
     parser.add_argument('--repo', default=ROOT, help='repository root')
     return parser.parse_args()
@@ -74,8 +79,7 @@ def main() -> None:
     for missing in sorted(set(args.work_dirs) - set(roots)):
         print(f'{missing}: no such work directory, skipped', flush=True)
     out = collect(args.repo, roots)
-    for path, header in ((args.out, ZOO_HEADER),
-                         (args.readme, README_HEADER)):
+    for path, header in ((args.out, ZOO_HEADER), (args.readme, README_HEADER)):
         if path:
             os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
             write_block(path, out['markdown'], header)

@@ -16,9 +16,9 @@ The images are loaded without random augmentation: files are resized
 (short side ``--resize``) and centre-cropped (``--crop``); in-memory
 datasets (CIFAR) are used as they are.
 
-    python tools/analysis/compute_rotation_probs.py \
-        configs/rotation-pred_alexnet-bn_1xb192-steplr-50e_in1k.py \
-        work_dirs/rotation-pred_alexnet-bn_1xb192-steplr-50e_in1k/epoch_50.pth \
+    CFG=rotation-pred_alexnet-bn_1xb192-steplr-50e_in1k
+    python tools/analysis/compute_rotation_probs.py configs/$CFG.py \
+        work_dirs/$CFG/epoch_50.pth \
         --out data/imagenet/meta/rotation_probs_train.npy
 """
 import argparse

@@ -15,26 +15,26 @@ def main() -> None:
     parser.add_argument('work_dir')
     parser.add_argument('out', help='PNG to write')
     parser.add_argument(
-        '--keys', nargs='+',
+        '--keys',
+        nargs='+',
         help='keys to plot (default: loss, lr and every validation metric)')
     args = parser.parse_args()
     from mmselfsup_rot.analysis.visualize import pyplot, read_curves
     curves = read_curves(args.work_dir)
-    keys = args.keys or [k for k in curves
-                         if k in ('loss', 'lr') or '/' in k]
+    keys = args.keys or [k for k in curves if k in ('loss', 'lr') or '/' in k]
     missing = [k for k in keys if k not in curves]
     if missing or not keys:
         raise ValueError(f'{args.work_dir}: keys {missing} were not logged; '
                          f'logged keys: {sorted(curves)}.')
     plt = pyplot()
-    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(keys), figsize=(4 * len(keys), 3.2), squeeze=False)
     for ax, key in zip(axes[0], keys):
         steps, values = zip(*curves[key])
         ax.plot(steps, values, marker='.' if len(steps) < 20 else None)
         ax.set_title(key)
-        ax.set_xlabel('iteration' if key in ('loss', 'lr') or
-                      not ('/' in key) else 'step')
+        ax.set_xlabel('iteration' if key in (
+            'loss', 'lr') or not ('/' in key) else 'step')
     fig.tight_layout()
     fig.savefig(args.out, dpi=100)
     plt.close(fig)

@@ -52,8 +52,8 @@ def main() -> None:
     ax.imshow(mat, cmap='Blues')
     for r in range(len(angles)):
         for c in range(len(angles)):
-            ax.text(c, r, str(mat[r, c]), ha='center', va='center',
-                    color='red')
+            ax.text(
+                c, r, str(mat[r, c]), ha='center', va='center', color='red')
     ticks = [f'{a}' for a in angles]
     ax.set_xticks(range(len(angles)), ticks)
     ax.set_yticks(range(len(angles)), ticks)
@@ -63,13 +63,18 @@ def main() -> None:
     fig.tight_layout()
     fig.savefig(args.out, dpi=100)
     plt.close(fig)
-    print(f'accuracy {accuracy:.2f}%; per angle: ' + ', '.join(
-        f'{a} deg {v:.2f}%' for a, v in per_angle.items()))
+    print(f'accuracy {accuracy:.2f}%; per angle: ' +
+          ', '.join(f'{a} deg {v:.2f}%' for a, v in per_angle.items()))
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump(dict(accuracy=accuracy, per_angle=per_angle,
-                           confusion=mat.tolist(), num_images=len(paths)),
-                      f, indent=1)
+            json.dump(
+                dict(
+                    accuracy=accuracy,
+                    per_angle=per_angle,
+                    confusion=mat.tolist(),
+                    num_images=len(paths)),
+                f,
+                indent=1)
 
 
 if __name__ == '__main__':

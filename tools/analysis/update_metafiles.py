@@ -17,11 +17,13 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
-        '--results', default=osp.join(ROOT, 'docs', 'model_zoo.json'),
+        '--results',
+        default=osp.join(ROOT, 'docs', 'model_zoo.json'),
         help='output of collect_results.py --json (optional)')
     parser.add_argument('--repo', default=ROOT, help='repository root')
     parser.add_argument(
-        '--check', action='store_true',
+        '--check',
+        action='store_true',
         help='only check that the files are up to date')
     args = parser.parse_args()
     sys.path.insert(0, args.repo)
@@ -46,8 +48,8 @@ def main() -> None:
     if args.check and stale:
         raise SystemExit(f'Out of date: {", ".join(stale)}; run '
                          'python tools/analysis/update_metafiles.py')
-    print(f'{num} configs in {len(metafiles)} metafiles'
-          + (', up to date' if not stale else ''))
+    print(f'{num} configs in {len(metafiles)} metafiles' +
+          (', up to date' if not stale else ''))
 
 
 if __name__ == '__main__':

@@ -22,7 +22,9 @@ def main() -> None:
     parser.add_argument('images', help='an image or a folder of images')
     parser.add_argument('out', help='PNG to write')
     parser.add_argument(
-        '--stage', type=int, default=-1,
+        '--stage',
+        type=int,
+        default=-1,
         help='index into the backbone outputs (default: the last)')
     parser.add_argument('--size', type=int, default=224)
     parser.add_argument('--power', type=int, default=2)
@@ -36,22 +38,26 @@ def main() -> None:
     model = build_model(args.config, args.checkpoint, args.cfg_options)
     paths = list_images(args.images)[:args.max_images]
     images = load_images(paths, args.size)
-    angles = [a for a in angles_of(model) if a % 90 == 0] or [0, 90, 180,
-                                                              270]
+    angles = [a for a in angles_of(model) if a % 90 == 0] or [0, 90, 180, 270]
     copies = rotated_copies(images, angles)
-    maps = [attention_maps(model, normalize(model, c), args.stage,
-                           args.power) for c in copies]
+    maps = [
+        attention_maps(model, normalize(model, c), args.stage, args.power)
+        for c in copies
+    ]
     plt = pyplot()
     fig, axes = plt.subplots(
-        len(paths), 2 * len(angles),
-        figsize=(2 * 2 * len(angles), 2 * len(paths)), squeeze=False)
+        len(paths),
+        2 * len(angles),
+        figsize=(2 * 2 * len(angles), 2 * len(paths)),
+        squeeze=False)
     for i in range(len(paths)):
         for k, angle in enumerate(angles):
-            axes[i, 2 * k].imshow(
-                copies[k][i].permute(1, 2, 0).numpy().astype('uint8'))
+            axes[i,
+                 2 * k].imshow(copies[k][i].permute(1, 2,
+                                                    0).numpy().astype('uint8'))
             axes[i, 2 * k].set_title(f'{angle} deg', fontsize=8)
-            axes[i, 2 * k + 1].imshow(maps[k][i].numpy(), cmap='jet',
-                                      vmin=0, vmax=1)
+            axes[i, 2 * k + 1].imshow(
+                maps[k][i].numpy(), cmap='jet', vmin=0, vmax=1)
             axes[i, 2 * k + 1].set_title('attention', fontsize=8)
     for ax in axes.flat:
         ax.axis('off')

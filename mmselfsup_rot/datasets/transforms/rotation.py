@@ -4,8 +4,8 @@ from typing import Sequence, Union
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.utils import is_list_of
-
 from mmpretrain.registry import TRANSFORMS
+
 from mmselfsup_rot.utils.rotation import parse_angles, rotate_image
 
 

@@ -1,5 +1,5 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
-from typing import Optional, Sequence, Union
+from typing import Sequence, Union
 
 import torch
 from mmpretrain.models.utils.data_preprocessor import SelfSupDataPreprocessor

@@ -31,7 +31,7 @@ class FeatureSplitNeck(BaseModule):
                  pool_type: str = 'avg',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        pools = {'avg': nn.AdaptiveAvgPool2d(1), 'max': nn.AdaptiveMaxPool2d(1)}
+        pools = dict(avg=nn.AdaptiveAvgPool2d(1), max=nn.AdaptiveMaxPool2d(1))
         if pool_type not in pools:
             raise ValueError(f'pool_type must be one of {sorted(pools)}, got '
                              f'{pool_type!r}.')

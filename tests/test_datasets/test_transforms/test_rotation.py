@@ -1,8 +1,8 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 import numpy as np
 import pytest
-
 from mmpretrain.registry import TRANSFORMS
+
 from mmselfsup_rot.datasets.transforms import (RandomRotationWithLabel,
                                                RotationWithLabels)
 

@@ -166,8 +166,10 @@ def test_memory_bank_two_processes_equal_one(tmp_path):
     indices = torch.tensor([4, 0, 7, 4, 9, 2])
     single = _bank_update(feats, indices)
     port = 29600 + os.getpid() % 300
-    mp.spawn(_worker, args=(2, port, feats, indices, str(tmp_path / 'b')),
-             nprocs=2)
+    # fork: the children need not re-import the libraries
+    mp.start_processes(
+        _worker, args=(2, port, feats, indices, str(tmp_path / 'b')),
+        nprocs=2, start_method='fork')
     for rank in range(2):
         assert torch.equal(torch.load(tmp_path / f'b_{rank}.pt'), single)
     fresh = InstanceMemoryBank(num_samples=10, feat_dim=4, seed=3).bank

@@ -1,7 +1,6 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 import pytest
 import torch
-
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 

@@ -4,8 +4,8 @@ import pytest
 import torch
 from mmcv.transforms import Compose
 from mmengine.dataset import default_collate
-
 from mmpretrain.registry import MODELS, TRANSFORMS
+
 from mmselfsup_rot.datasets.transforms import RotationWithLabels  # noqa
 
 NORM = dict(

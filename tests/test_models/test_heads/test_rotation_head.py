@@ -1,8 +1,8 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 import pytest
 import torch
-
 from mmpretrain.registry import MODELS
+
 from mmselfsup_rot.models.heads import LinearProbeHead, RotationHead
 
 
