@@ -54,16 +54,19 @@ def plot(pretrain_log: list, probes: dict, out: str) -> None:
     import matplotlib.pyplot as plt
     steps = [r for r in pretrain_log if 'loss' in r]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    ax1.plot([r['iter'] for r in steps], [r['loss'] for r in steps],
-             label='rotation loss', color='tab:blue')
+    loss_line, = ax1.plot([r['iter'] for r in steps],
+                          [r['loss'] for r in steps],
+                          label='rotation loss', color='tab:blue')
     ax1.set_xlabel('iteration')
     ax1.set_ylabel('cross-entropy')
     ax1.set_title('RotNet pretraining on digits')
     twin = ax1.twinx()
-    twin.plot([r['iter'] for r in steps], [r['acc_rot'] for r in steps],
-              label='rotation accuracy (train)', color='tab:orange')
+    acc_line, = twin.plot([r['iter'] for r in steps],
+                          [r['acc_rot'] for r in steps],
+                          label='rotation accuracy (train)',
+                          color='tab:orange')
     twin.set_ylabel('rotation accuracy (%)')
-    ax1.legend(loc='center right')
+    ax1.legend(handles=[loss_line, acc_line], loc='center right')
     names = list(probes)
     bars = ax2.bar(names, [probes[n] for n in names],
                    color=['tab:green', 'tab:gray'])

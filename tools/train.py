@@ -130,6 +130,18 @@ def main() -> None:
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
+
+    # mmengine loads pretrained and `load_from` weights non-strictly (a
+    # foreign file only warns): refuse what does not fit, in one line.
+    from mmselfsup_rot.utils.checkpoint import (CheckpointError,
+                                                check_checkpoint_fits,
+                                                check_pretrained_init_cfgs)
+    try:
+        check_pretrained_init_cfgs(runner.model)
+        if cfg.get('load_from'):
+            check_checkpoint_fits(runner.model, cfg.load_from)
+    except CheckpointError as err:
+        raise SystemExit(f'error: {err}') from None
     runner.train()
 
 

@@ -206,3 +206,45 @@ def check_checkpoint_fits(model: torch.nn.Module,
     report = match_state_dict(model_state, state)
     _raise_if_unfit(report, model_state, state, path, allow_missing)
     return report
+
+
+def _pretrained_cfgs(init_cfg) -> list:
+    """The ``Pretrained`` entries of a module's ``init_cfg``."""
+    cfgs = init_cfg if isinstance(init_cfg, (list, tuple)) else [init_cfg]
+    return [
+        c for c in cfgs
+        if isinstance(c, dict) and c.get('type') == 'Pretrained'
+    ]
+
+
+def check_pretrained_init_cfgs(model: torch.nn.Module) -> int:
+    """Check every ``init_cfg=dict(type='Pretrained', ...)`` of ``model``
+    before mmengine loads it leniently (``strict=False`` only warns).
+
+    Each checkpoint must fill the module it initialises: a foreign,
+    mis-prefixed or wrong-architecture file raises one
+    :class:`CheckpointError` listing what matched and what did not.
+
+    Returns:
+        int: The number of ``Pretrained`` configs checked.
+    """
+    model = getattr(model, 'module', model)  # DDP wrappers
+    checked = 0
+    for name, module in model.named_modules():
+        for cfg in _pretrained_cfgs(getattr(module, 'init_cfg', None)):
+            where = f'{name or "model"}.init_cfg'
+            path = cfg.get('checkpoint')
+            if not path:
+                raise CheckpointError(
+                    f'{where} is Pretrained but names no checkpoint; set '
+                    f'{where}.checkpoint=PATH (or remove the init_cfg).')
+            checkpoint = load_checkpoint_file(path)
+            prefix = cfg.get('prefix')
+            state = (backbone_state_dict(checkpoint, prefix, path)
+                     if prefix else get_state_dict(checkpoint))
+            model_state = module.state_dict()
+            report = match_state_dict(model_state, state)
+            _raise_if_unfit(report, model_state, state, path,
+                            ('num_batches_tracked', ))
+            checked += 1
+    return checked
