@@ -44,6 +44,28 @@ def run_tool(args, cwd=REPO, env=None, timeout=900, check=True):
     return proc
 
 
+@pytest.fixture(autouse=True)
+def mmpretrain_default_scope():
+    """Start every test in mmpretrain's scope.
+
+    In-process mmdet/mmseg runners leave their own scope as the current
+    one, which would make later tests (and session fixtures) look our
+    modules up in mmdet's registries.
+    """
+    import uuid
+
+    from mmengine.registry import DefaultScope
+
+    def reset():
+        DefaultScope.get_instance(
+            f'test-{uuid.uuid4().hex}', scope_name='mmpretrain')
+
+    reset()
+    yield
+    # also after the test, for session fixtures set up by the next one
+    reset()
+
+
 @pytest.fixture(scope='session')
 def mini_imagenet(tmp_path_factory):
     """Two classes, 8 train / 4 val images of 40 px in ImageNet layout."""
