@@ -209,6 +209,61 @@ def check_dataset_cfg(cfg: dict,
             _check_list(leaf, key, limit)
         else:
             _check_generic(leaf, key)
+        check_pipeline_crops(leaf.get('pipeline') or [], f'{key}.pipeline')
+
+
+def _side(size) -> Optional[int]:
+    """The smaller side of an int or ``(w, h)`` size, None if unknown."""
+    if isinstance(size, int):
+        return size
+    if isinstance(size, (list, tuple)) and size and all(
+            isinstance(s, int) and s > 0 for s in size):
+        return min(size)
+    return None
+
+
+def check_pipeline_crops(pipeline: list, name: str = 'pipeline') -> None:
+    """Refuse crop settings that cannot work, before anything is built.
+
+    ``RandomResizedCrop`` ranges must be valid fractions and ratios, and a
+    ``RandomCrop``/``CenterCrop`` must not be larger than the image that an
+    earlier transform of known output size (``RandomResizedCrop``,
+    ``Resize``, ``ResizeEdge``, another crop) produces, unless it pads.
+
+    Raises:
+        DatasetError: Naming the transform and the sizes.
+    """
+    known = None  # smaller side of the image after the last sized step
+    for idx, step in enumerate(pipeline):
+        if not isinstance(step, dict):
+            continue
+        kind = str(step.get('type', '')).split('.')[-1]
+        where = f'{name}.{idx} ({kind})'
+        if kind == 'RandomResizedCrop':
+            low, high = step.get('crop_ratio_range', (0.08, 1.0))
+            if not 0 < low <= high <= 1:
+                raise DatasetError(
+                    f'{where}: crop_ratio_range must satisfy 0 < min <= max '
+                    f'<= 1 (fractions of the image area), got {(low, high)}.')
+            ratio = step.get('aspect_ratio_range', (3. / 4., 4. / 3.))
+            if not 0 < ratio[0] <= ratio[1]:
+                raise DatasetError(f'{where}: aspect_ratio_range must be '
+                                   f'positive and increasing, got {ratio}.')
+            known = _side(step.get('scale'))
+        elif kind in ('RandomCrop', 'CenterCrop'):
+            crop = _side(step.get('crop_size'))
+            pads = step.get('padding') or step.get('pad_if_needed') or \
+                step.get('auto_pad')
+            if crop is not None and known is not None and crop > known \
+                    and not pads:
+                raise DatasetError(
+                    f'{where}: crop_size {step.get("crop_size")} is larger '
+                    f'than the {known} px image the earlier steps produce; '
+                    'lower it, resize to at least the crop size first, or '
+                    'set padding/pad_if_needed.')
+            known = crop if crop is not None else known
+        elif kind in ('Resize', 'ResizeEdge'):
+            known = _side(step.get('scale'))
 
 
 def check_datasets(cfg) -> None:

@@ -8,7 +8,8 @@ import pytest
 from mmengine.config import Config
 
 from mmselfsup_rot.datasets.checks import (DatasetError, check_dataset_cfg,
-                                           check_datasets)
+                                           check_datasets,
+                                           check_pipeline_crops)
 from mmselfsup_rot.testing import make_imagenet
 
 
@@ -77,3 +78,26 @@ def test_voc_xml_without_objects(tmp_path):
     with pytest.raises(DatasetError, match=r'000001.xml has no <object>: '
                        'every image listed in .*trainval.txt needs at least'):
         check_dataset_cfg(cfg)
+
+
+def test_crop_larger_than_the_resized_image_is_refused():
+    ok = [
+        dict(type='RandomResizedCrop', scale=64),
+        dict(type='CenterCrop', crop_size=56)
+    ]
+    check_pipeline_crops(ok)
+    with pytest.raises(DatasetError, match=r'crop_size 96 is larger than '
+                       r'the 64 px image'):
+        check_pipeline_crops([
+            dict(type='ResizeEdge', scale=64),
+            dict(type='CenterCrop', crop_size=96)
+        ])
+    # padding makes a larger crop possible
+    check_pipeline_crops([
+        dict(type='Resize', scale=(32, 32)),
+        dict(type='RandomCrop', crop_size=36, padding=4)
+    ])
+    with pytest.raises(DatasetError, match='crop_ratio_range'):
+        check_pipeline_crops(
+            [dict(type='RandomResizedCrop', scale=32,
+                  crop_ratio_range=(0.2, 1.5))])
