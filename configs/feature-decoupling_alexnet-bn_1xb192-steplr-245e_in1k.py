@@ -19,7 +19,8 @@ model = dict(
         angles='four',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
-        to_rgb=True),
+        to_rgb=True,
+        flip_prob=0.5),  # the random horizontal flip, on the device
     backbone=dict(
         type='RotNetAlexNet', with_fc=True, out_indices=[5],
         norm_cfg=dict(type='BN')),

@@ -33,6 +33,8 @@ BASE_CFG = osp.join(REPO, 'configs',
 
 CONFIG = """_base_ = {base!r}
 model = dict(
+    # no random flip: N processes must see the images one process sees
+    data_preprocessor=dict(flip_prob=0.),
     backbone=dict(depth={depth}, norm_cfg={norm!r}),
     head=dict(in_channels={channels}))
 train_dataloader = dict(

@@ -1,18 +1,19 @@
 # ImageNet-1k in mmpretrain's layout for rotation pretraining:
 #   data/imagenet/train/<wnid>/*.JPEG  (+ optional meta/train.txt)
 #   data/imagenet/val/...              (+ optional meta/val.txt)
-# The rotated copies are made by the model's RotationDataPreprocessor; to
-# make them in the loader instead, append
+# The horizontal flip (p=0.5) and the rotated copies are made on the device
+# by the model's RotationDataPreprocessor (flip_prob=0.5): the loader only
+# decodes and crops, and ships each image once (docs/speed.md). To make them
+# in the loader instead, append dict(type='RandomFlip', prob=0.5) and
 # dict(type='RotationWithLabels') before PackInputs, add
 # algorithm_keys=['rot_label'] to PackInputs and use a plain
-# SelfSupDataPreprocessor (both paths give identical batches).
+# SelfSupDataPreprocessor (same augmentation; the rotations are identical).
 dataset_type = 'ImageNet'
 data_root = 'data/imagenet/'
 
 train_pipeline = [
     dict(type='RobustLoadImageFromFile'),  # skips and counts bad files
     dict(type='RandomResizedCrop', scale=224, backend='pillow'),
-    dict(type='RandomFlip', prob=0.5),
     dict(type='PackInputs'),
 ]
 

@@ -1,14 +1,14 @@
 # Places205 in mmpretrain's CustomDataset layout, read by its Places205:
 #   data/places205/train/<category>/...jpg + data/places205/meta/train.txt
 #   (`relative/path label` per line).
-# Same augmentation as ImageNet: RandomResizedCrop 224 + horizontal flip.
+# Same augmentation as ImageNet: RandomResizedCrop 224 + horizontal flip
+# (the flip on the device, by RotationDataPreprocessor's flip_prob).
 dataset_type = 'Places205'
 data_root = 'data/places205/'
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='RobustLoadImageFromFile'),  # skips and counts bad files
     dict(type='RandomResizedCrop', scale=224, backend='pillow'),
-    dict(type='RandomFlip', prob=0.5),
     dict(type='PackInputs'),
 ]
 
