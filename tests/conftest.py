@@ -24,8 +24,7 @@ for _dir, _subdirs, _files in os.walk(osp.dirname(osp.abspath(__file__))):
 def run_tool(args, cwd=REPO, env=None, timeout=900, check=True):
     """Run a command of the project (python tools/..., bash tools/...)."""
     full_env = dict(os.environ)
-    full_env['PYTHONPATH'] = REPO + os.pathsep + full_env.get(
-        'PYTHONPATH', '')
+    full_env['PYTHONPATH'] = REPO + os.pathsep + full_env.get('PYTHONPATH', '')
     # dist_train.sh calls `python`: make it this interpreter.
     full_env['PATH'] = osp.dirname(sys.executable) + os.pathsep + \
         full_env['PATH']
@@ -72,11 +71,11 @@ def mini_imagenet(tmp_path_factory):
     from mmselfsup_rot.testing import make_imagenet
     root = tmp_path_factory.mktemp('imagenet')
     return make_imagenet(
-        str(root), num_classes=2, train_per_class=4, val_per_class=2,
-        size=40)
+        str(root), num_classes=2, train_per_class=4, val_per_class=2, size=40)
 
 
-def tiny_train_options(data_root: str, batch_size: int = 4,
+def tiny_train_options(data_root: str,
+                       batch_size: int = 4,
                        size: int = 32) -> list:
     """--cfg-options turning the ImageNet recipe into a seconds-long run."""
     return [

@@ -56,7 +56,8 @@ def plot(pretrain_log: list, probes: dict, out: str) -> None:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     loss_line, = ax1.plot([r['iter'] for r in steps],
                           [r['loss'] for r in steps],
-                          label='rotation loss', color='tab:blue')
+                          label='rotation loss',
+                          color='tab:blue')
     ax1.set_xlabel('iteration')
     ax1.set_ylabel('cross-entropy')
     ax1.set_title('RotNet pretraining on digits')
@@ -68,11 +69,14 @@ def plot(pretrain_log: list, probes: dict, out: str) -> None:
     twin.set_ylabel('rotation accuracy (%)')
     ax1.legend(handles=[loss_line, acc_line], loc='center right')
     names = list(probes)
-    bars = ax2.bar(names, [probes[n] for n in names],
-                   color=['tab:green', 'tab:gray'])
+    bars = ax2.bar(
+        names, [probes[n] for n in names], color=['tab:green', 'tab:gray'])
     for bar, name in zip(bars, names):
-        ax2.text(bar.get_x() + bar.get_width() / 2, probes[name] + 1,
-                 f'{probes[name]:.1f}', ha='center')
+        ax2.text(
+            bar.get_x() + bar.get_width() / 2,
+            probes[name] + 1,
+            f'{probes[name]:.1f}',
+            ha='center')
     ax2.set_ylim(0, 105)
     ax2.set_ylabel('top-1 accuracy on held-out digits (%)')
     ax2.set_title('Linear probe on frozen features')
@@ -86,10 +90,14 @@ def main() -> None:
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data-root', default='data/digits')
     parser.add_argument(
-        '--pretrain-epochs', type=int, default=None,
+        '--pretrain-epochs',
+        type=int,
+        default=None,
         help='override the config (for quick checks)')
     parser.add_argument(
-        '--probe-epochs', type=int, default=None,
+        '--probe-epochs',
+        type=int,
+        default=None,
         help='override the config (for quick checks)')
     args = parser.parse_args()
 

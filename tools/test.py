@@ -51,13 +51,22 @@ def main() -> None:
     if cfg.test_dataloader.get('num_workers', 0) == 0:
         cfg.test_dataloader['persistent_workers'] = False
 
+    from mmselfsup_rot.datasets.checks import check_datasets_or_exit
+    check_datasets_or_exit(cfg, mode='test')
+
     from mmselfsup_rot.utils.launch import adapt_cfg_to_cpu
     adapt_cfg_to_cpu(cfg, args.launcher)
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
         RUNNERS.build(cfg)
-    from mmselfsup_rot.utils.checkpoint import check_checkpoint_fits
-    check_checkpoint_fits(runner.model, args.checkpoint)
+    # refuse a checkpoint that does not fit, in one line, rather than
+    # mmengine's non-strict load that only warns
+    from mmselfsup_rot.utils.checkpoint import (CheckpointError,
+                                                check_checkpoint_fits)
+    try:
+        check_checkpoint_fits(runner.model, args.checkpoint)
+    except CheckpointError as err:
+        raise SystemExit(f'error: {err}') from None
     if args.out:
         from mmengine.evaluator import DumpResults
         runner.test_evaluator.metrics.append(

@@ -10,7 +10,7 @@ import json
 import os
 import os.path as osp
 import xml.etree.ElementTree as ET
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif',
                   '.tiff', '.webp')
@@ -87,8 +87,10 @@ def _check_list(cfg: dict, name: str, limit: Optional[int]) -> None:
     if not lines:
         raise DatasetError(f'{name}: annotation file {ann} lists no images; '
                            'expected lines "<relative path> <label>".')
-    names = [line.rsplit(' ', 1)[0] if ' ' in line else line
-             for line in _spread(lines, limit)]
+    names = [
+        line.rsplit(' ', 1)[0] if ' ' in line else line
+        for line in _spread(lines, limit)
+    ]
     # Lists of ids without an extension belong to other toolboxes' formats.
     names = [n for n in names if n.lower().endswith(IMG_EXTENSIONS)]
     _missing([(n, _join(folder, n)) for n in names], folder, ann)
@@ -101,8 +103,8 @@ def _check_voc(cfg: dict, name: str, limit: Optional[int]) -> None:
     if isinstance(prefix, str):
         prefix = dict(img_path=prefix)
     base = _join(root, prefix.get('sub_data_root', ''))
-    img_dir = _join(base, prefix.get('img_path', prefix.get('img',
-                                                            'JPEGImages')))
+    img_dir = _join(base,
+                    prefix.get('img_path', prefix.get('img', 'JPEGImages')))
     xml_dir = _join(base, prefix.get('ann_path', 'Annotations'))
     ann = cfg.get('ann_file', '') or ''
     if not ann and cfg.get('split'):
@@ -266,19 +268,31 @@ def check_pipeline_crops(pipeline: list, name: str = 'pipeline') -> None:
             known = _side(step.get('scale'))
 
 
-def check_datasets(cfg) -> None:
-    """Check the train/val/test datasets of a config (see
+def loaders_used_by(cfg, mode: str) -> Tuple[str, ...]:
+    """The dataloaders a run of ``mode`` (``'train'`` or ``'test'``) reads:
+    training reads the train split and, when it validates, the val split;
+    testing reads the test split only."""
+    if mode == 'test':
+        return ('test_dataloader', )
+    if cfg.get('val_cfg') is not None and cfg.get('val_dataloader'):
+        return ('train_dataloader', 'val_dataloader')
+    return ('train_dataloader', )
+
+
+def check_datasets(cfg, loaders: Sequence[str] = LOADERS) -> None:
+    """Check the datasets of a config's ``loaders`` (see
     :func:`check_dataset_cfg`)."""
-    for loader in LOADERS:
+    for loader in loaders:
         loader_cfg = cfg.get(loader)
         if loader_cfg and loader_cfg.get('dataset') is not None:
             check_dataset_cfg(loader_cfg['dataset'], f'{loader}.dataset')
 
 
-def check_datasets_or_exit(cfg) -> None:
-    """:func:`check_datasets`, exiting with the one-line message instead of
-    a traceback (for command-line tools)."""
+def check_datasets_or_exit(cfg, mode: str = 'train') -> None:
+    """:func:`check_datasets` of the loaders a ``mode`` run reads, exiting
+    with the one-line message instead of a traceback (for command-line
+    tools)."""
     try:
-        check_datasets(cfg)
+        check_datasets(cfg, loaders_used_by(cfg, mode))
     except DatasetError as err:
         raise SystemExit(f'Dataset error: {err}') from None

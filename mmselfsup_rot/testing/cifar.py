@@ -24,8 +24,7 @@ def _images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     noise = rng.integers(-40, 41, (len(labels), 32, 32, 3))
     imgs = np.clip(palette[labels][:, None, None, :] + noise, 0, 255)
     imgs[:, :8, :8] = 255
-    return imgs.astype(np.uint8).transpose(0, 3, 1, 2).reshape(
-        len(labels), -1)
+    return imgs.astype(np.uint8).transpose(0, 3, 1, 2).reshape(len(labels), -1)
 
 
 def _dump(path: str, obj: dict) -> None:
@@ -56,8 +55,7 @@ def make_cifar10(root: str,
     folder = osp.join(root, 'cifar-10-batches-py')
     os.makedirs(folder, exist_ok=True)
     num_classes = len(CIFAR10_CLASSES)
-    train = rng.permutation(np.repeat(np.arange(num_classes),
-                                      train_per_class))
+    train = rng.permutation(np.repeat(np.arange(num_classes), train_per_class))
     data = _images(train, rng)
     for idx, part in enumerate(np.array_split(np.arange(len(train)), 5)):
         _dump(

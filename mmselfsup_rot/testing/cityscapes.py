@@ -32,8 +32,7 @@ _EGO_VEHICLE = 1  # a label id without a train id, like the real car hood
 _CITIES = dict(train=('aachen', 'bochum'), val=('frankfurt', ))
 
 
-def _scene(rng: np.random.Generator, width: int,
-           height: int) -> np.ndarray:
+def _scene(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
     """Label-id map of a street scene."""
     ids = np.empty((height, width), np.uint8)
     sky_end = int(height * rng.uniform(0.2, 0.35))

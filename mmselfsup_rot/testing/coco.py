@@ -11,28 +11,27 @@ from typing import List, Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
-COCO_CLASSES = (
-    'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train',
-    'truck', 'boat', 'traffic light', 'fire hydrant', 'stop sign',
-    'parking meter', 'bench', 'bird', 'cat', 'dog', 'horse', 'sheep', 'cow',
-    'elephant', 'bear', 'zebra', 'giraffe', 'backpack', 'umbrella',
-    'handbag', 'tie', 'suitcase', 'frisbee', 'skis', 'snowboard',
-    'sports ball', 'kite', 'baseball bat', 'baseball glove', 'skateboard',
-    'surfboard', 'tennis racket', 'bottle', 'wine glass', 'cup', 'fork',
-    'knife', 'spoon', 'bowl', 'banana', 'apple', 'sandwich', 'orange',
-    'broccoli', 'carrot', 'hot dog', 'pizza', 'donut', 'cake', 'chair',
-    'couch', 'potted plant', 'bed', 'dining table', 'toilet', 'tv',
-    'laptop', 'mouse', 'remote', 'keyboard', 'cell phone', 'microwave',
-    'oven', 'toaster', 'sink', 'refrigerator', 'book', 'clock', 'vase',
-    'scissors', 'teddy bear', 'hair drier', 'toothbrush')
+COCO_CLASSES = ('person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus',
+                'train', 'truck', 'boat', 'traffic light', 'fire hydrant',
+                'stop sign', 'parking meter', 'bench', 'bird', 'cat', 'dog',
+                'horse', 'sheep', 'cow', 'elephant', 'bear', 'zebra',
+                'giraffe', 'backpack', 'umbrella', 'handbag', 'tie',
+                'suitcase', 'frisbee', 'skis', 'snowboard', 'sports ball',
+                'kite', 'baseball bat', 'baseball glove', 'skateboard',
+                'surfboard', 'tennis racket', 'bottle', 'wine glass', 'cup',
+                'fork', 'knife', 'spoon', 'bowl', 'banana', 'apple',
+                'sandwich', 'orange', 'broccoli', 'carrot', 'hot dog', 'pizza',
+                'donut', 'cake', 'chair', 'couch', 'potted plant', 'bed',
+                'dining table', 'toilet', 'tv', 'laptop', 'mouse', 'remote',
+                'keyboard', 'cell phone', 'microwave', 'oven', 'toaster',
+                'sink', 'refrigerator', 'book', 'clock', 'vase', 'scissors',
+                'teddy bear', 'hair drier', 'toothbrush')
 # COCO numbers its 80 categories 1..90, leaving these ids unused.
 _UNUSED_IDS = (12, 26, 29, 30, 45, 66, 68, 69, 71, 83)
-COCO_CATEGORY_IDS = tuple(
-    i for i in range(1, 91) if i not in _UNUSED_IDS)
+COCO_CATEGORY_IDS = tuple(i for i in range(1, 91) if i not in _UNUSED_IDS)
 
 
-def _polygon(rng: np.random.Generator, width: int,
-             height: int) -> List[float]:
+def _polygon(rng: np.random.Generator, width: int, height: int) -> List[float]:
     """A convex octagon-like polygon inside the image, flat x,y list."""
     rx = width * rng.uniform(0.18, 0.3)
     ry = height * rng.uniform(0.18, 0.3)
@@ -46,8 +45,8 @@ def _polygon(rng: np.random.Generator, width: int,
 
 def _area(poly: Sequence[float]) -> float:
     xs, ys = np.asarray(poly[0::2]), np.asarray(poly[1::2])
-    return float(0.5 * abs(np.dot(xs, np.roll(ys, 1)) -
-                           np.dot(ys, np.roll(xs, 1))))
+    return float(0.5 *
+                 abs(np.dot(xs, np.roll(ys, 1)) - np.dot(ys, np.roll(xs, 1))))
 
 
 def make_coco(root: str,

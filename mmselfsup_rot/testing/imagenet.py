@@ -10,9 +10,8 @@ import numpy as np
 from PIL import Image
 
 
-def _write_split(root: str, split: str, images: np.ndarray,
-                 labels: np.ndarray, class_names: Sequence[str],
-                 ext: str) -> None:
+def _write_split(root: str, split: str, images: np.ndarray, labels: np.ndarray,
+                 class_names: Sequence[str], ext: str) -> None:
     lines = []
     counters: Dict[int, int] = {}
     for img, label in zip(images, labels):
@@ -44,13 +43,13 @@ def make_imagenet(root: str,
     """
     rng = np.random.default_rng(seed)
     class_names = [f'n{idx:08d}' for idx in range(num_classes)]
-    for split, per_class in (('train', train_per_class),
-                             ('val', val_per_class)):
+    for split, per_class in (('train', train_per_class), ('val',
+                                                          val_per_class)):
         count = num_classes * per_class
         coarse = rng.integers(0, 256, (count, 4, 4, 3), dtype=np.uint8)
         images = np.stack([
-            np.asarray(Image.fromarray(c).resize((size, size),
-                                                 Image.BILINEAR))
+            np.asarray(
+                Image.fromarray(c).resize((size, size), Image.BILINEAR))
             for c in coarse
         ])
         # a bright corner gives each image an unambiguous orientation
@@ -79,9 +78,8 @@ def make_digits_imagenet(root: str,
     images, labels = images[order], labels[order]
     upscaled = np.stack([
         np.asarray(
-            Image.fromarray(img).resize((size, size),
-                                        Image.BICUBIC).convert('RGB'))
-        for img in images
+            Image.fromarray(img).resize(
+                (size, size), Image.BICUBIC).convert('RGB')) for img in images
     ])
     is_val = np.zeros(len(labels), dtype=bool)
     for cls in np.unique(labels):

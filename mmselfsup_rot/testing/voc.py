@@ -29,10 +29,10 @@ from xml.etree import ElementTree as ET
 import numpy as np
 from PIL import Image
 
-VOC_CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus',
-               'car', 'cat', 'chair', 'cow', 'diningtable', 'dog', 'horse',
-               'motorbike', 'person', 'pottedplant', 'sheep', 'sofa',
-               'train', 'tvmonitor')
+VOC_CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car',
+               'cat', 'chair', 'cow', 'diningtable', 'dog', 'horse',
+               'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train',
+               'tvmonitor')
 
 
 def voc_palette() -> List[int]:
@@ -84,9 +84,10 @@ def _class_colour(label: int) -> np.ndarray:
     return rng.integers(30, 256, 3)
 
 
-def _render(rng: np.random.Generator, width: int, height: int,
-            objects: Sequence[dict], class_ids: Sequence[int]
-            ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _render(
+    rng: np.random.Generator, width: int, height: int, objects: Sequence[dict],
+    class_ids: Sequence[int]
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Image, class mask with void border, instance mask, border-free
     class mask (the SBD-style ``SegmentationClassAug`` label)."""
     coarse = rng.integers(0, 100, (4, 4, 3), dtype=np.uint8)
@@ -129,15 +130,13 @@ def _annotation_xml(year: str, image_id: str, width: int, height: int,
     ET.SubElement(ann, 'segmented').text = '1'
     for obj in objects:
         node = ET.SubElement(ann, 'object')
-        ET.SubElement(node, 'name').text = VOC_CLASSES[class_ids[
-            obj['label']]]
+        ET.SubElement(node, 'name').text = VOC_CLASSES[class_ids[obj['label']]]
         ET.SubElement(node, 'pose').text = 'Unspecified'
         ET.SubElement(node, 'truncated').text = str(int(obj['truncated']))
         ET.SubElement(node, 'difficult').text = str(int(obj['difficult']))
         box = ET.SubElement(node, 'bndbox')
         # VOC boxes are 1-based and inclusive.
-        for name, value in zip(('xmin', 'ymin', 'xmax', 'ymax'),
-                               obj['box']):
+        for name, value in zip(('xmin', 'ymin', 'xmax', 'ymax'), obj['box']):
             ET.SubElement(box, name).text = str(value + 1)
     ET.indent(ann)
     return ET.ElementTree(ann)
@@ -149,9 +148,8 @@ def _write_list(path: str, lines: Sequence[str]) -> None:
         f.writelines(f'{line}\n' for line in lines)
 
 
-def _write_year(devkit: str, year: str, splits: Dict[str, int],
-                num_aug: int, size: Tuple[int, int],
-                class_ids: Sequence[int], seed: int,
+def _write_year(devkit: str, year: str, splits: Dict[str, int], num_aug: int,
+                size: Tuple[int, int], class_ids: Sequence[int], seed: int,
                 with_segmentation: bool) -> None:
     rng = np.random.default_rng(seed)
     base = osp.join(devkit, f'VOC{year}')
@@ -177,7 +175,11 @@ def _write_year(devkit: str, year: str, splits: Dict[str, int],
             next_index += 1
             ids[split].append(image_id)
             objects = _random_objects(
-                rng, width, height, pos % len(class_ids), len(class_ids),
+                rng,
+                width,
+                height,
+                pos % len(class_ids),
+                len(class_ids),
                 with_difficult=pos % 3 == 2)
             img, cls_mask, inst_mask, aug_mask = _render(
                 rng, width, height, objects, class_ids)
@@ -190,8 +192,8 @@ def _write_year(devkit: str, year: str, splits: Dict[str, int],
             present = {}
             for obj in objects:
                 cls = VOC_CLASSES[class_ids[obj['label']]]
-                present[cls] = max(present.get(cls, 0),
-                                   0 if obj['difficult'] else 1)
+                present[cls] = max(
+                    present.get(cls, 0), 0 if obj['difficult'] else 1)
             labels[image_id] = {
                 cls: present.get(cls, -1)
                 for cls in VOC_CLASSES
@@ -205,9 +207,10 @@ def _write_year(devkit: str, year: str, splits: Dict[str, int],
                     png.putpalette(palette)
                     png.save(osp.join(base, name, f'{image_id}.png'))
             if year == '2012':
-                Image.fromarray(aug_mask, mode='L').save(
-                    osp.join(base, 'SegmentationClassAug',
-                             f'{image_id}.png'))
+                Image.fromarray(
+                    aug_mask, mode='L').save(
+                        osp.join(base, 'SegmentationClassAug',
+                                 f'{image_id}.png'))
     main_sets = {split: ids[split] for split in splits}
     main_sets['trainval'] = ids['train'] + ids['val']
     for split, split_ids in main_sets.items():

@@ -27,8 +27,8 @@ def load_checkpoint_file(path: str) -> dict:
     except Exception as err:  # torch raises several types here
         lines = str(err).strip().splitlines() or ['']
         # torch's first line is generic; the useful one names the global.
-        first = next((ln.strip() for ln in lines
-                      if 'global' in ln.lower()), lines[0])
+        first = next((ln.strip() for ln in lines if 'global' in ln.lower()),
+                     lines[0])
         raise CheckpointError(
             f'Cannot load {path} safely ({type(err).__name__}: {first}). '
             'Only tensors and the classes of OpenMMLab checkpoints are '
@@ -54,10 +54,10 @@ def get_state_dict(checkpoint: dict) -> Dict[str, torch.Tensor]:
         f'{sorted(checkpoint)[:8]}.')
 
 
-def backbone_state_dict(checkpoint: dict,
-                        prefix: str = 'backbone.',
-                        source: Optional[str] = None
-                        ) -> 'OrderedDict[str, torch.Tensor]':
+def backbone_state_dict(
+        checkpoint: dict,
+        prefix: str = 'backbone.',
+        source: Optional[str] = None) -> 'OrderedDict[str, torch.Tensor]':
     """Backbone weights of a full model checkpoint or of backbone-only
     weights.
 
@@ -73,8 +73,7 @@ def backbone_state_dict(checkpoint: dict,
     if state and all(k.startswith('module.') for k in state):
         state = {k[len('module.'):]: v for k, v in state.items()}
     with_prefix = OrderedDict(
-        (k[len(prefix):], v) for k, v in state.items()
-        if k.startswith(prefix))
+        (k[len(prefix):], v) for k, v in state.items() if k.startswith(prefix))
     if with_prefix:
         return with_prefix
     heads = ('head.', 'neck.', 'data_preprocessor.')
@@ -111,8 +110,8 @@ def match_state_dict(model_state: Dict[str, torch.Tensor],
             if tuple(value.shape) == tuple(model_state[key].shape):
                 matched.append(key)
             else:
-                mismatched.append((key, tuple(value.shape),
-                                   tuple(model_state[key].shape)))
+                mismatched.append(
+                    (key, tuple(value.shape), tuple(model_state[key].shape)))
     return dict(
         matched=matched,
         shape_mismatch=mismatched,
@@ -120,8 +119,8 @@ def match_state_dict(model_state: Dict[str, torch.Tensor],
         unexpected=[k for k in state if k not in model_state])
 
 
-def _raise_if_unfit(report: Dict[str, list],
-                    model_state: Dict[str, torch.Tensor],
+def _raise_if_unfit(report: Dict[str, list], model_state: Dict[str,
+                                                               torch.Tensor],
                     state: Dict[str, torch.Tensor], source: str,
                     allow_missing: Sequence[str]) -> None:
     """Raise one line listing what matched and what did not."""
@@ -130,8 +129,10 @@ def _raise_if_unfit(report: Dict[str, list],
     ]
     if not missing and not report['shape_mismatch']:
         return
-    parts = [f'{source} does not fit the model: '
-             f'{len(report["matched"])} of {len(model_state)} weights match']
+    parts = [
+        f'{source} does not fit the model: '
+        f'{len(report["matched"])} of {len(model_state)} weights match'
+    ]
     if report['shape_mismatch']:
         key, got, want = report['shape_mismatch'][0]
         parts.append(f'{len(report["shape_mismatch"])} differ in shape '
@@ -149,11 +150,12 @@ def _raise_if_unfit(report: Dict[str, list],
                           'architecture and of this toolbox?')
 
 
-def load_state_dict_checked(module: torch.nn.Module,
-                            state: Dict[str, torch.Tensor],
-                            source: str = 'The checkpoint',
-                            allow_missing: Sequence[str] = (
-                                'num_batches_tracked', )) -> Dict[str, list]:
+def load_state_dict_checked(
+    module: torch.nn.Module,
+    state: Dict[str, torch.Tensor],
+    source: str = 'The checkpoint',
+    allow_missing: Sequence[str] = ('num_batches_tracked', )
+) -> Dict[str, list]:
     """Load ``state`` into ``module`` only if it fits, else explain why.
 
     A checkpoint of another architecture, another toolbox or another part of
@@ -184,11 +186,12 @@ def load_state_dict_checked(module: torch.nn.Module,
     return report
 
 
-def check_checkpoint_fits(model: torch.nn.Module,
-                          path: str,
-                          allow_missing: Sequence[str] = (
-                              'num_batches_tracked', 'data_preprocessor.')
-                          ) -> Dict[str, list]:
+def check_checkpoint_fits(
+    model: torch.nn.Module,
+    path: str,
+    allow_missing: Sequence[str] = ('num_batches_tracked',
+                                    'data_preprocessor.')
+) -> Dict[str, list]:
     """Check, before mmengine loads it leniently, that a whole-model
     checkpoint (as given to ``tools/test.py``) fits ``model``.
 
@@ -240,8 +243,9 @@ def check_pretrained_init_cfgs(model: torch.nn.Module) -> int:
                     f'{where}.checkpoint=PATH (or remove the init_cfg).')
             checkpoint = load_checkpoint_file(path)
             prefix = cfg.get('prefix')
-            state = (backbone_state_dict(checkpoint, prefix, path)
-                     if prefix else get_state_dict(checkpoint))
+            state = (
+                backbone_state_dict(checkpoint, prefix, path)
+                if prefix else get_state_dict(checkpoint))
             model_state = module.state_dict()
             report = match_state_dict(model_state, state)
             _raise_if_unfit(report, model_state, state, path,

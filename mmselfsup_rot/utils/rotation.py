@@ -66,7 +66,8 @@ def quarter_turns(angle: int, clockwise: bool = False) -> int:
     return (-k) % 4 if clockwise else k
 
 
-def rot90_image(img: np.ndarray, angle: int,
+def rot90_image(img: np.ndarray,
+                angle: int,
                 clockwise: bool = False) -> np.ndarray:
     """Rotate an ``(H, W, ...)`` image by a right angle, exactly.
 
@@ -77,7 +78,8 @@ def rot90_image(img: np.ndarray, angle: int,
     return np.ascontiguousarray(np.rot90(img, k, axes=(0, 1)))
 
 
-def rot90_tensor(x: torch.Tensor, angle: int,
+def rot90_tensor(x: torch.Tensor,
+                 angle: int,
                  clockwise: bool = False) -> torch.Tensor:
     """Rotate a ``(..., H, W)`` tensor by a right angle, exactly.
 
@@ -92,8 +94,9 @@ def inscribed_square_side(height: int, width: int, angle: float) -> int:
     ``height x width`` image rotated by ``angle`` degrees about its
     centre."""
     rad = math.radians(angle)
-    return int(math.floor(
-        min(height, width) / (abs(math.cos(rad)) + abs(math.sin(rad)))))
+    return int(
+        math.floor(
+            min(height, width) / (abs(math.cos(rad)) + abs(math.sin(rad)))))
 
 
 def rotate_image(img: np.ndarray,
@@ -143,7 +146,9 @@ def rotate_image(img: np.ndarray,
         centre = ((size - 1) / 2.0, (size - 1) / 2.0)
         matrix = cv2.getRotationMatrix2D(centre, signed, 1.0)
         rotated = cv2.warpAffine(
-            img, matrix, (size, size), flags=flag[interpolation],
+            img,
+            matrix, (size, size),
+            flags=flag[interpolation],
             borderMode=cv2.BORDER_REFLECT_101)
     side = min(inscribed_square_side(size, size, a) for a in crop_for)
     top = (size - side) // 2

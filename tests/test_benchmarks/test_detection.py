@@ -19,8 +19,11 @@ ALEX_CFG = 'voc07/faster-rcnn_alexnet-bn-conv5_8xb2-12k_voc07.py'
 def voc(tmp_path_factory):
     from mmselfsup_rot.testing import make_voc
     return make_voc(
-        str(tmp_path_factory.mktemp('voc')), years=('2007', '2012'),
-        images_per_split=2, size=(80, 64), with_segmentation=False)
+        str(tmp_path_factory.mktemp('voc')),
+        years=('2007', '2012'),
+        images_per_split=2,
+        size=(80, 64),
+        with_segmentation=False)
 
 
 def _common(loop='train_cfg.max_iters=2'):
@@ -74,15 +77,15 @@ def test_faster_rcnn_c4_voc0712(voc, mini_imagenet, tmp_path_factory,
     losses = _losses(out)
     assert len(losses) == 2 and all(0 < v < 100 for v in losses)
     assert re.search(r'\| mAP +\|.*\| +[\d.]+ +\|', out)  # the VOC table
-    assert re.search(r'Transfer result of faster-rcnn_r50-c4.*'
-                     r'pascal_voc/mAP: [\d.]+', out)
+    assert re.search(
+        r'Transfer result of faster-rcnn_r50-c4.*'
+        r'pascal_voc/mAP: [\d.]+', out)
 
 
 def test_mask_rcnn_fpn_coco(mini_imagenet, tmp_path_factory, tmp_path):
     from mmselfsup_rot.testing import make_coco
     coco = make_coco(
-        str(tmp_path_factory.mktemp('coco')), num_train=2, num_val=2,
-        size=96)
+        str(tmp_path_factory.mktemp('coco')), num_train=2, num_val=2, size=96)
     ckpt = rotnet_checkpoint(tmp_path_factory, mini_imagenet, 'resnet50')
     ann = f'{coco}/annotations/instances_val2017.json'
     options = _common('train_cfg.max_epochs=1') + [
@@ -100,12 +103,13 @@ def test_mask_rcnn_fpn_coco(mini_imagenet, tmp_path_factory, tmp_path):
     assert 'Pretrained weights verified: 318 tensors equal' in out
     assert 'Epoch(train) [1][2/2]' in out
     assert 'Average Precision  (AP) @[ IoU=0.50:0.95' in out
-    assert re.search(r'Transfer result of mask-rcnn.*coco/bbox_mAP: '
-                     r'[\d.]+.*coco/segm_mAP: [\d.]+', out)
+    assert re.search(
+        r'Transfer result of mask-rcnn.*coco/bbox_mAP: '
+        r'[\d.]+.*coco/segm_mAP: [\d.]+', out)
 
 
-def test_faster_rcnn_alexnet_conv5_voc07(voc, mini_imagenet,
-                                         tmp_path_factory, tmp_path):
+def test_faster_rcnn_alexnet_conv5_voc07(voc, mini_imagenet, tmp_path_factory,
+                                         tmp_path):
     ckpt = rotnet_checkpoint(tmp_path_factory, mini_imagenet, 'alexnet')
     options = _common() + _voc_test(voc) + [
         f'train_dataloader.dataset.data_root={voc}/',
@@ -115,5 +119,6 @@ def test_faster_rcnn_alexnet_conv5_voc07(voc, mini_imagenet,
     # conv1..conv5 (conv + BN: 7 tensors each); fc6/fc7 are allowed unused
     assert 'backbone loads 35/35 tensors' in out
     assert 'Pretrained weights verified: 35 tensors equal' in out
-    assert re.search(r'Transfer result of faster-rcnn_alexnet.*'
-                     r'pascal_voc/mAP: [\d.]+', out)
+    assert re.search(
+        r'Transfer result of faster-rcnn_alexnet.*'
+        r'pascal_voc/mAP: [\d.]+', out)

@@ -20,8 +20,11 @@ ALEX_CFG = 'voc12/fcn_alexnet-bn-conv5_4xb4-20k_voc12-512x512.py'
 def voc12(tmp_path_factory):
     from mmselfsup_rot.testing import make_voc
     devkit = make_voc(
-        str(tmp_path_factory.mktemp('voc12')), years=('2012', ),
-        images_per_split=2, size=(80, 64), num_aug=2)
+        str(tmp_path_factory.mktemp('voc12')),
+        years=('2012', ),
+        images_per_split=2,
+        size=(80, 64),
+        num_aug=2)
     return f'{devkit}/VOC2012'
 
 
@@ -57,12 +60,12 @@ def _train_set(prefix, data_root, crop=64):
 
 def _assert_miou(out, config):
     assert re.search(r'\| +Class +\| +IoU +\| +Acc +\|', out)  # the table
-    assert re.search(rf'Transfer result of {re.escape(config)}: '
-                     r'.*mIoU: [\d.]+', out)
+    assert re.search(
+        rf'Transfer result of {re.escape(config)}: '
+        r'.*mIoU: [\d.]+', out)
 
 
-def test_fcn_r50_voc12aug(voc12, mini_imagenet, tmp_path_factory,
-                          tmp_path):
+def test_fcn_r50_voc12aug(voc12, mini_imagenet, tmp_path_factory, tmp_path):
     ckpt = rotnet_checkpoint(tmp_path_factory, mini_imagenet, 'resnet50')
     options = _common() + _test_loaders(voc12)
     for idx in range(2):  # SegmentationClass train + SegmentationClassAug
@@ -70,8 +73,7 @@ def test_fcn_r50_voc12aug(voc12, mini_imagenet, tmp_path_factory,
         options += _train_set(prefix, voc12) + [
             f'{prefix}.pipeline.6.size=(64,64)'  # Pad
         ]
-    out = launch('mmsegmentation', VOC_AUG_CFG, ckpt, tmp_path,
-                 options).stdout
+    out = launch('mmsegmentation', VOC_AUG_CFG, ckpt, tmp_path, options).stdout
     # the plain stem loads: every tensor of the checkpoint is used
     assert 'backbone loads 318/318 tensors' in out
     assert 'Pretrained weights verified: 318 tensors equal' in out
@@ -82,7 +84,9 @@ def test_fcn_r50_voc12aug(voc12, mini_imagenet, tmp_path_factory,
 def test_fcn_r50_cityscapes(mini_imagenet, tmp_path_factory, tmp_path):
     from mmselfsup_rot.testing import make_cityscapes
     city = make_cityscapes(
-        str(tmp_path_factory.mktemp('cityscapes')), num_train=2, num_val=1,
+        str(tmp_path_factory.mktemp('cityscapes')),
+        num_train=2,
+        num_val=1,
         size=(96, 48))
     ckpt = rotnet_checkpoint(tmp_path_factory, mini_imagenet, 'resnet50')
     options = _common() + _test_loaders(city) + _train_set(
@@ -96,8 +100,7 @@ def test_fcn_r50_cityscapes(mini_imagenet, tmp_path_factory, tmp_path):
     _assert_miou(out, osp.basename(CITY_CFG))
 
 
-def test_fcn_alexnet_voc12(voc12, mini_imagenet, tmp_path_factory,
-                           tmp_path):
+def test_fcn_alexnet_voc12(voc12, mini_imagenet, tmp_path_factory, tmp_path):
     ckpt = rotnet_checkpoint(tmp_path_factory, mini_imagenet, 'alexnet')
     options = _common() + _test_loaders(voc12) + _train_set(
         'train_dataloader.dataset', voc12)
@@ -105,3 +108,20 @@ def test_fcn_alexnet_voc12(voc12, mini_imagenet, tmp_path_factory,
     assert 'backbone loads 35/35 tensors' in out
     assert 'Pretrained weights verified: 35 tensors equal' in out
     _assert_miou(out, osp.basename(ALEX_CFG))
+
+
+def test_launcher_refuses_a_backbone_that_would_not_load(
+        voc12, mini_imagenet, tmp_path_factory, tmp_path):
+    """A ResNet-50 RotNet checkpoint given to the AlexNet FCN: the launcher
+    stops with one line instead of training from random init."""
+    ckpt = rotnet_checkpoint(tmp_path_factory, mini_imagenet, 'resnet50')
+    options = _common() + _test_loaders(voc12) + _train_set(
+        'train_dataloader.dataset', voc12)
+    proc = launch(
+        'mmsegmentation', ALEX_CFG, ckpt, tmp_path, options, check=False)
+    assert proc.returncode != 0
+    assert re.search(
+        r'^error: The pretrained backbone does not fit the model: backbone:'
+        r' none of its \d+ tensors', proc.stdout, re.MULTILINE), \
+        proc.stdout[-3000:]
+    assert 'Iter(train)' not in proc.stdout

@@ -42,9 +42,9 @@ def test_rotation_speed_writes_table_and_json(tmp_path):
         'python',
         osp.join(SPEED, 'rotation_speed.py'), '--backbone', 'resnet18',
         '--size', '32', '--batch-size', '4', '--dataset-size', '8',
-        '--workers', '0', '--steps', '2', '--warmup', '0',
-        '--loader-rounds', '1', '--decode-rounds', '1',
-        '--with-transform-step', '--device-flip', '--out',
+        '--workers', '0', '--steps', '2', '--warmup', '0', '--loader-rounds',
+        '1', '--decode-rounds', '1', '--with-transform-step', '--device-flip',
+        '--out',
         str(out)
     ],
                     env=dict(OMP_NUM_THREADS='1'))
@@ -57,8 +57,7 @@ def test_rotation_speed_writes_table_and_json(tmp_path):
     run, = report['runs']
     assert (run['backbone'], run['size']) == ('resnet18', 32)
     loader = run['loader']
-    assert set(loader) == {'naive', 'transform', 'on_device',
-                           'on_device_flip'}
+    assert set(loader) == {'naive', 'transform', 'on_device', 'on_device_flip'}
     for res in loader.values():
         assert res['images_per_s_per_worker'] > 0
         assert res['main_peak_rss_mb'] > 0
@@ -69,8 +68,9 @@ def test_rotation_speed_writes_table_and_json(tmp_path):
     assert loader['on_device_flip']['bytes_per_source_image'] == 3 * 32 * 32
     train = run['train']
     assert train['rotated_images_per_step'] == 16
-    assert set(train['step_s']) == {'bare', 'full_on_device',
-                                    'full_transform', 'preprocess_only'}
+    assert set(train['step_s']) == {
+        'bare', 'full_on_device', 'full_transform', 'preprocess_only'
+    }
     assert 0 < train['preprocess_share_of_bare'] < 1
     assert all(len(v) == 2 for v in train['all_step_s'].values())
     assert train['ratio_full_vs_bare'] > 0
@@ -97,8 +97,8 @@ def test_two_processes_reproduce_one_process_loss_curve(tmp_path):
     # rank 0 alone sees half the batch: its loss is not the global one
     assert two['rank0_loss'] != two['global_loss']
     assert report['max_abs_loss_diff']['2p_vs_1p'] < 1e-4
-    np.testing.assert_allclose(two['global_loss'], one['global_loss'],
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        two['global_loss'], one['global_loss'], atol=1e-4)
 
 
 def test_fast_config_builds_channels_last_model():

@@ -54,9 +54,9 @@ def _load(config, ckpt, tmp_path):
     state, paths = prepare_pretrained(cfg, ckpt)
     model = _build(cfg)
     check = cfg.get('pretrained_check') or {}
-    loaded = check_pretrained_keys(
-        model, state, paths, check.get('allow_missing', ()),
-        check.get('allow_unused', ()))
+    loaded = check_pretrained_keys(model, state, paths,
+                                   check.get('allow_missing', ()),
+                                   check.get('allow_unused', ()))
     model.init_weights()
     return model, state, loaded
 
@@ -107,8 +107,11 @@ def test_c4_shared_head_gets_res5(rotnet_weights, tmp_path):
 def test_backbone_only_weights(rotnet_weights, tmp_path):
     full = torch.load(rotnet_weights['resnet50'])['state_dict']
     path = tmp_path / 'backbone.pth'
-    torch.save({k[len('backbone.'):]: v
-                for k, v in full.items() if k.startswith('backbone.')}, path)
+    torch.save(
+        {
+            k[len('backbone.'):]: v
+            for k, v in full.items() if k.startswith('backbone.')
+        }, path)
     model, state, loaded = _load(FCN, str(path), tmp_path)
     assert len(loaded['backbone']) == len(state) == 318
     _assert_equal(model.backbone, state, loaded['backbone'])
@@ -120,9 +123,10 @@ def test_deep_stem_backbone_is_refused(rotnet_weights, tmp_path):
     cfg.work_dir = str(tmp_path)
     cfg.model.backbone.type = 'ResNetV1c'
     state, paths = prepare_pretrained(cfg, rotnet_weights['resnet50'])
-    with pytest.raises(PretrainedMismatchError,
-                       match=r'backbone: 18 tensors missing .*stem\.0\.'
-                       r'weight.*skipped \(conv1\.weight, bn1'):
+    with pytest.raises(
+            PretrainedMismatchError,
+            match=r'backbone: 18 tensors missing .*stem\.0\.'
+            r'weight.*skipped \(conv1\.weight, bn1'):
         check_pretrained_keys(_build(cfg), state, paths)
 
 
@@ -130,8 +134,9 @@ def test_wrong_architecture_is_refused(rotnet_weights, tmp_path):
     cfg = Config.fromfile(C4)
     cfg.work_dir = str(tmp_path)
     state, paths = prepare_pretrained(cfg, rotnet_weights['alexnet'])
-    with pytest.raises(PretrainedMismatchError,
-                       match='backbone: none of its 258 tensors'):
+    with pytest.raises(
+            PretrainedMismatchError,
+            match='backbone: none of its 258 tensors'):
         check_pretrained_keys(_build(cfg), state, paths)
 
 

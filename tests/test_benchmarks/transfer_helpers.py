@@ -40,14 +40,23 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def launch(area: str, config: str, ckpt: str, work_dir, options,
-           gpus: int = 1, check: bool = True):
+def launch(area: str,
+           config: str,
+           ckpt: str,
+           work_dir,
+           options,
+           gpus: int = 1,
+           check: bool = True):
     """``bash benchmarks/<area>/dist_train.sh CONFIG CKPT GPUS ...``."""
     root = DET if area == 'mmdetection' else SEG
     port = _free_port()  # other test runs may hold the default one
     return run_tool(
-        ['bash', osp.join(root, 'dist_train.sh'),
-         osp.join(root, config), ckpt, str(gpus), '--work-dir',
-         str(work_dir), '--cfg-options'] + list(options),
+        [
+            'bash',
+            osp.join(root, 'dist_train.sh'),
+            osp.join(root, config), ckpt,
+            str(gpus), '--work-dir',
+            str(work_dir), '--cfg-options'
+        ] + list(options),
         env=dict(PORT=str(port), OMP_NUM_THREADS='1'),
         check=check)

@@ -2,11 +2,12 @@
 """Feature Decoupling, AET and AVT configs train two iterations through
 tools/train.py on generated miniatures (in-process), with the rotation
 probabilities computed by tools/analysis/compute_rotation_probs.py; the
-Feature Decoupling config also trains with tools/dist_train.sh on 2 CPU
-processes, whose memory bank takes the images of both."""
+configs also train with tools/dist_train.sh on 2 CPU processes (Feature
+Decoupling's memory bank then takes the images of both)."""
 import glob
 import importlib.util
 import math
+import os
 import os.path as osp
 import sys
 
@@ -16,6 +17,7 @@ import torch
 from conftest import REPO, run_tool
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
+from transfer_helpers import _free_port
 
 import mmselfsup_rot  # noqa: F401
 from mmselfsup_rot.models.memories import InstanceMemoryBank
@@ -26,8 +28,8 @@ from mmselfsup_rot.utils.logs import read_scalars
 pytestmark = pytest.mark.slow
 
 CONFIGS = sorted(
-    osp.relpath(p, REPO) for pattern in ('feature-decoupling_*', 'aet-*',
-                                         'avt-*')
+    osp.relpath(p, REPO)
+    for pattern in ('feature-decoupling_*', 'aet-*', 'avt-*')
     for p in glob.glob(osp.join(REPO, 'configs', pattern + '.py')))
 FD_CFG = 'configs/feature-decoupling_alexnet-bn_1xb192-steplr-245e_in1k.py'
 ROTNET_CFG = 'configs/rotation-pred_alexnet-bn_1xb192-steplr-50e_in1k.py'
@@ -44,10 +46,14 @@ def _load_tool(*parts):
 @pytest.fixture(scope='module')
 def data(tmp_path_factory):
     root = tmp_path_factory.mktemp('family_data')
-    cifar = make_cifar10(str(root / 'cifar10'), train_per_class=1,
-                         test_per_class=1)
-    folder = make_imagenet(str(root / 'folder'), num_classes=2,
-                           train_per_class=2, val_per_class=1, size=72)
+    cifar = make_cifar10(
+        str(root / 'cifar10'), train_per_class=1, test_per_class=1)
+    folder = make_imagenet(
+        str(root / 'folder'),
+        num_classes=2,
+        train_per_class=2,
+        val_per_class=1,
+        size=72)
     # a RotNet AlexNet checkpoint -> per-image rotation probabilities
     model = MODELS.build(Config.fromfile(osp.join(REPO, ROTNET_CFG)).model)
     model.init_weights()
@@ -55,10 +61,9 @@ def data(tmp_path_factory):
     torch.save({'state_dict': model.state_dict()}, ckpt)
     probs = str(root / 'probs.npy')
     _load_tool('tools', 'analysis', 'compute_rotation_probs.py').main([
-        osp.join(REPO, ROTNET_CFG), ckpt, '--out', probs, '--batch-size',
-        '3', '--num-workers', '0', '--resize', '72', '--crop', '64',
-        '--device', 'cpu', '--cfg-options',
-        f'train_dataloader.dataset.data_root={folder}'
+        osp.join(REPO, ROTNET_CFG), ckpt, '--out', probs, '--batch-size', '3',
+        '--num-workers', '0', '--resize', '72', '--crop', '64', '--device',
+        'cpu', '--cfg-options', f'train_dataloader.dataset.data_root={folder}'
     ])
     return dict(cifar=cifar, folder=folder, probs=probs, model=model)
 
@@ -127,29 +132,45 @@ def test_config_trains_two_iterations(config, data, tmp_path, monkeypatch):
     assert [r['iter'] for r in records] == [1, 2]
     assert all(math.isfinite(r['loss']) for r in records)
     if 'feature-decoupling' in config:
-        assert all(k in records[0] for k in ('loss_cls', 'loss_mse',
-                                             'loss_nce'))
+        assert all(k in records[0]
+                   for k in ('loss_cls', 'loss_mse', 'loss_nce'))
         probs = np.load(data['probs'])
         assert records[0]['pu_weight'] < 1.0  # PU weights active
         assert records[0]['pu_weight'] >= 1 - probs[:, 1:].max()**2
 
 
-def test_dist_train_feature_decoupling_two_cpu_processes(data, tmp_path):
+@pytest.mark.parametrize('config', CONFIGS)
+def test_dist_train_two_cpu_processes(config, data, tmp_path):
     work = tmp_path / 'dist'
-    options = _options(FD_CFG, data)
+    options = _options(config, data)
     options.remove('default_hooks.checkpoint.save_last=False')
+    env = dict(PORT=str(_free_port()), OMP_NUM_THREADS='1')
+    if 'cifar10' in config:
+        # every process of the launch reads the miniature without the real
+        # files' MD5 sums (see cifar10_checksums_skipped)
+        site = tmp_path / 'site'
+        site.mkdir()
+        (site / 'sitecustomize.py').write_text(
+            'from mmselfsup_rot.testing import cifar10_checksums_skipped\n'
+            'cifar10_checksums_skipped().__enter__()\n')
+        env['PYTHONPATH'] = os.pathsep.join([str(site), REPO])
     proc = run_tool(
-        ['bash', osp.join(REPO, 'tools', 'dist_train.sh'),
-         osp.join(REPO, FD_CFG), '2', '--work-dir', str(work),
-         '--cfg-options'] + options +
-        ['default_hooks.checkpoint.save_optimizer=False'],
-        env=dict(PORT='29517', OMP_NUM_THREADS='1'))
+        [
+            'bash',
+            osp.join(REPO, 'tools', 'dist_train.sh'),
+            osp.join(REPO, config), '2', '--work-dir',
+            str(work), '--cfg-options'
+        ] + options + ['default_hooks.checkpoint.save_optimizer=False'],
+        env=env)
     assert 'gloo backend with 2 CPU processes' in proc.stdout
     # 2 ranks x 2 images: the 4 images in one step
     assert 'Epoch(train) [1][1/1]' in proc.stdout
+    records = [r for r in read_scalars(str(work)) if 'loss' in r]
+    assert len(records) == 1 and math.isfinite(records[0]['loss'])
     state = torch.load(work / 'epoch_1.pth', map_location='cpu')['state_dict']
+    if 'feature-decoupling' not in config:
+        return
     initial = InstanceMemoryBank(num_samples=4).bank
     # rank 0 saved the bank: all 4 slots moved, both ranks' images
     assert (state['memory_bank.bank'] != initial).any(1).all()
-    assert torch.allclose(state['memory_bank.bank'].norm(dim=1),
-                          torch.ones(4))
+    assert torch.allclose(state['memory_bank.bank'].norm(dim=1), torch.ones(4))

@@ -16,19 +16,18 @@ from mmpretrain.registry import MODELS
 
 import mmselfsup_rot  # noqa: F401
 from mmselfsup_rot.testing import (cifar10_checksums_skipped, make_cifar10,
-                                   make_imagenet)
+                                   make_imagenet, make_places205)
 from mmselfsup_rot.utils.logs import read_scalars
 
 pytestmark = pytest.mark.slow
 
 PRETRAIN = sorted(
-    osp.relpath(p, REPO) for p in glob.glob(
-        osp.join(REPO, 'configs', 'rotation-pred_*_*cifar10.py')) +
+    osp.relpath(p, REPO) for p in
+    glob.glob(osp.join(REPO, 'configs', 'rotation-pred_*_*cifar10.py')) +
     glob.glob(osp.join(REPO, 'configs', 'rotation-pred_alexnet-bn_*.py')))
 CIFAR_PROTOCOLS = sorted(
-    osp.relpath(p, REPO)
-    for p in glob.glob(osp.join(REPO, 'benchmarks', 'classification',
-                                'cifar10', '*.py')))
+    osp.relpath(p, REPO) for p in glob.glob(
+        osp.join(REPO, 'benchmarks', 'classification', 'cifar10', '*.py')))
 # 4 training images in batches of 2 -> exactly 2 iterations in one epoch
 # (the K-per-class configs keep 1 image of each of the 10 classes: 2 x 5)
 
@@ -44,11 +43,20 @@ def _load_train_tool():
 @pytest.fixture(scope='module')
 def data(tmp_path_factory):
     root = tmp_path_factory.mktemp('paper_data')
-    cifar = make_cifar10(str(root / 'cifar10'), train_per_class=1,
-                         test_per_class=1)
-    # ImageNet and Places205 use the same folder + meta/train.txt layout
-    folder = make_imagenet(str(root / 'folder'), num_classes=2,
-                           train_per_class=2, val_per_class=1, size=72)
+    cifar = make_cifar10(
+        str(root / 'cifar10'), train_per_class=1, test_per_class=1)
+    folder = make_imagenet(
+        str(root / 'folder'),
+        num_classes=2,
+        train_per_class=2,
+        val_per_class=1,
+        size=72)
+    # the released Places205 layout (images256 + trainvalsplit CSVs)
+    places = make_places205(
+        str(root / 'places205'),
+        categories=('abbey', 'alley'),
+        train_per_class=2,
+        size=72)
     # a RotNet NIN-4b checkpoint for the evaluation protocols
     cfg = Config.fromfile(
         osp.join(REPO, 'configs',
@@ -57,7 +65,8 @@ def data(tmp_path_factory):
     model.init_weights()
     ckpt = str(root / 'rotnet_nin4b.pth')
     torch.save({'state_dict': model.state_dict()}, ckpt)
-    return dict(cifar=cifar, folder=folder, ckpt=ckpt, model=model)
+    return dict(
+        cifar=cifar, folder=folder, places=places, ckpt=ckpt, model=model)
 
 
 def _options(config: str, data: dict) -> list:
@@ -70,8 +79,9 @@ def _options(config: str, data: dict) -> list:
         'default_hooks.checkpoint.interval=1', 'randomness.seed=0'
     ]
     if 'alexnet' in name:
+        root = data['places' if 'places205' in name else 'folder']
         return common + [
-            f'train_dataloader.dataset.data_root={data["folder"]}',
+            f'train_dataloader.dataset.data_root={root}',
             'train_dataloader.dataset.pipeline.1.scale=64'
         ]
     common += [
@@ -111,8 +121,7 @@ def test_config_trains_two_iterations(config, data, tmp_path, monkeypatch):
     records = [r for r in read_scalars(str(work)) if 'loss' in r]
     assert [r['iter'] for r in records] == [1, 2]
     assert all(math.isfinite(r['loss']) for r in records)
-    state = torch.load(
-        work / 'epoch_1.pth', map_location='cpu')['state_dict']
+    state = torch.load(work / 'epoch_1.pth', map_location='cpu')['state_dict']
     cfg = Config.fromfile(osp.join(REPO, config))
     if config.startswith('configs'):
         assert state['head.fc.weight'].shape[0] == len(

@@ -14,7 +14,8 @@ from mmselfsup_rot.testing import cifar10_checksums_skipped, make_cifar10
 @pytest.fixture(scope='module')
 def cifar_root(tmp_path_factory):
     return make_cifar10(
-        str(tmp_path_factory.mktemp('cifar')), train_per_class=7,
+        str(tmp_path_factory.mktemp('cifar')),
+        train_per_class=7,
         test_per_class=2)
 
 
@@ -55,8 +56,10 @@ def test_first_k_per_class(cifar_root, k):
     with cifar10_checksums_skipped():
         full = DATASETS.build(_cifar(cifar_root))
         subset = DATASETS.build(
-            dict(type='KPerClassDataset', num_per_class=k,
-                 dataset=_cifar(cifar_root)))
+            dict(
+                type='KPerClassDataset',
+                num_per_class=k,
+                dataset=_cifar(cifar_root)))
     labels = full.get_gt_labels()
     assert len(subset) == 10 * k
     counts = Counter(subset.get_gt_labels().tolist())
@@ -65,8 +68,9 @@ def test_first_k_per_class(cifar_root, k):
         i for c in range(10) for i in np.flatnonzero(labels == c)[:k])
     assert subset._ori_indices == expected
     for pos, idx in enumerate(expected):
-        assert np.array_equal(subset.get_data_info(pos)['img'],
-                              full.get_data_info(idx)['img'])
+        assert np.array_equal(
+            subset.get_data_info(pos)['img'],
+            full.get_data_info(idx)['img'])
     assert subset.metainfo['classes'][0] == 'airplane'
     assert subset[0]['data_samples'].gt_label.item() == labels[expected[0]]
 
@@ -75,8 +79,9 @@ def test_too_few_images_is_a_clear_error(cifar_root):
     with cifar10_checksums_skipped(), pytest.raises(
             ValueError, match='fewer than 8 images'):
         DATASETS.build(
-            dict(type='KPerClassDataset', num_per_class=8,
-                 dataset=_cifar(cifar_root)))
+            dict(
+                type='KPerClassDataset',
+                num_per_class=8,
+                dataset=_cifar(cifar_root)))
     with pytest.raises(ValueError, match='positive'):
-        KPerClassDataset(dict(type='CIFAR10'), num_per_class=0,
-                         lazy_init=True)
+        KPerClassDataset(dict(type='CIFAR10'), num_per_class=0, lazy_init=True)

@@ -24,33 +24,47 @@ def _imagenet_cfg(root, **kwargs):
 
 def test_good_imagenet_passes(imagenet):
     check_dataset_cfg(_imagenet_cfg(imagenet))
-    check_datasets(Config(dict(train_dataloader=dict(
-        dataset=dict(type='RepeatDataset', times=2,
-                     dataset=_imagenet_cfg(imagenet))),
-        val_dataloader=None)))
+    check_datasets(
+        Config(
+            dict(
+                train_dataloader=dict(
+                    dataset=dict(
+                        type='RepeatDataset',
+                        times=2,
+                        dataset=_imagenet_cfg(imagenet))),
+                val_dataloader=None)))
 
 
 def test_missing_data_root(tmp_path):
-    with pytest.raises(DatasetError, match=r'^train.data_root: folder '
-                       f'{tmp_path}/x does not exist'):
+    with pytest.raises(
+            DatasetError,
+            match=r'^train.data_root: folder '
+            f'{tmp_path}/x does not exist'):
         check_dataset_cfg(_imagenet_cfg(str(tmp_path / 'x')), 'train')
 
 
 def test_empty_folder(tmp_path):
     (tmp_path / 'train' / 'n0').mkdir(parents=True)
-    with pytest.raises(DatasetError, match='no images .* found under '
-                       f'{tmp_path}/train; expected <class>/<image>'):
+    with pytest.raises(
+            DatasetError,
+            match='no images .* found under '
+            f'{tmp_path}/train; expected <class>/<image>'):
         check_dataset_cfg(_imagenet_cfg(str(tmp_path)))
 
 
 def test_annotation_file_naming_absent_images(imagenet, tmp_path):
     ann = tmp_path / 'train.txt'
-    cfg = dict(type='CustomDataset', data_root=imagenet,
-               data_prefix='train', ann_file=str(ann))
+    cfg = dict(
+        type='CustomDataset',
+        data_root=imagenet,
+        data_prefix='train',
+        ann_file=str(ann))
     files = sorted(os.listdir(osp.join(imagenet, 'train', 'n00000000')))
     ann.write_text(f'n00000000/{files[0]} 0\nn00000000/gone.JPEG 0\n')
-    with pytest.raises(DatasetError, match=f'{ann} names 1 image.* do not '
-                       "exist under .*, e.g. 'n00000000/gone.JPEG'"):
+    with pytest.raises(
+            DatasetError,
+            match=f'{ann} names 1 image.* do not '
+            "exist under .*, e.g. 'n00000000/gone.JPEG'"):
         check_dataset_cfg(cfg)
     with pytest.raises(DatasetError, match='annotation file .* not exist'):
         check_dataset_cfg(dict(cfg, ann_file=str(tmp_path / 'none.txt')))
@@ -67,16 +81,20 @@ def _voc(root, objects):
     with open(osp.join(root, 'Annotations/000001.xml'), 'w') as f:
         f.write(f'<annotation><filename>000001.jpg</filename>{obj}'
                 '</annotation>')
-    return dict(type='VOCDataset', data_root=root,
-                ann_file='ImageSets/Main/trainval.txt',
-                data_prefix=dict(sub_data_root=''))
+    return dict(
+        type='VOCDataset',
+        data_root=root,
+        ann_file='ImageSets/Main/trainval.txt',
+        data_prefix=dict(sub_data_root=''))
 
 
 def test_voc_xml_without_objects(tmp_path):
     check_dataset_cfg(_voc(str(tmp_path / 'ok'), objects=1))
     cfg = _voc(str(tmp_path / 'empty'), objects=0)
-    with pytest.raises(DatasetError, match=r'000001.xml has no <object>: '
-                       'every image listed in .*trainval.txt needs at least'):
+    with pytest.raises(
+            DatasetError,
+            match=r'000001.xml has no <object>: '
+            'every image listed in .*trainval.txt needs at least'):
         check_dataset_cfg(cfg)
 
 
@@ -86,8 +104,9 @@ def test_crop_larger_than_the_resized_image_is_refused():
         dict(type='CenterCrop', crop_size=56)
     ]
     check_pipeline_crops(ok)
-    with pytest.raises(DatasetError, match=r'crop_size 96 is larger than '
-                       r'the 64 px image'):
+    with pytest.raises(
+            DatasetError, match=r'crop_size 96 is larger than '
+            r'the 64 px image'):
         check_pipeline_crops([
             dict(type='ResizeEdge', scale=64),
             dict(type='CenterCrop', crop_size=96)
@@ -98,6 +117,9 @@ def test_crop_larger_than_the_resized_image_is_refused():
         dict(type='RandomCrop', crop_size=36, padding=4)
     ])
     with pytest.raises(DatasetError, match='crop_ratio_range'):
-        check_pipeline_crops(
-            [dict(type='RandomResizedCrop', scale=32,
-                  crop_ratio_range=(0.2, 1.5))])
+        check_pipeline_crops([
+            dict(
+                type='RandomResizedCrop',
+                scale=32,
+                crop_ratio_range=(0.2, 1.5))
+        ])

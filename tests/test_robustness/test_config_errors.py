@@ -28,27 +28,31 @@ def test_unknown_rotation_set():
 
 
 def test_head_classes_do_not_match_rotations():
-    with pytest.raises(ValueError, match='predicts 4 rotation classes but '
-                       r'the rotation set \(0, 180\) has 2'):
+    with pytest.raises(
+            ValueError,
+            match='predicts 4 rotation classes but '
+            r'the rotation set \(0, 180\) has 2'):
         _model(angles='two_0_180')
 
 
 def test_head_feature_index_not_output_by_backbone():
-    with pytest.raises(ValueError, match=r'head.in_index=1 does not exist: '
-                       r'the backbone outputs 1 feature map\(s\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'head.in_index=1 does not exist: '
+            r'the backbone outputs 1 feature map\(s\)'):
         _model(head=dict(type='RotationHead', in_channels=512, in_index=1))
 
 
 def test_unknown_pooling():
     with pytest.raises(ValueError, match="pool_type must be one of"):
-        _model(head=dict(type='RotationHead', in_channels=512,
-                         pool_type='gem'))
+        _model(
+            head=dict(type='RotationHead', in_channels=512, pool_type='gem'))
 
 
 def test_non_right_angles_on_device_refused():
     with pytest.raises(ValueError, match='right angles only'):
-        _model(angles='eight',
-               head=dict(type='RotationHead', num_classes=8,
-                         in_channels=512),
-               data_preprocessor=dict(
-                   type='RotationDataPreprocessor', angles='eight'))
+        _model(
+            angles='eight',
+            head=dict(type='RotationHead', num_classes=8, in_channels=512),
+            data_preprocessor=dict(
+                type='RotationDataPreprocessor', angles='eight'))

@@ -44,18 +44,27 @@ def test_wrong_architecture_lists_shapes_and_missing():
 
 
 def test_other_toolbox_has_no_matching_key():
-    foreign = {'features.0.weight': torch.zeros(64, 3, 11, 11),
-               'classifier.6.bias': torch.zeros(1000)}
-    with pytest.raises(CheckpointError, match=r'0 of \d+ weights match.*'
-                       r"checkpoint key prefixes \['classifier', "
-                       r"'features'\], model key prefixes \['bn1', "):
+    foreign = {
+        'features.0.weight': torch.zeros(64, 3, 11, 11),
+        'classifier.6.bias': torch.zeros(1000)
+    }
+    with pytest.raises(
+            CheckpointError,
+            match=r'0 of \d+ weights match.*'
+            r"checkpoint key prefixes \['classifier', "
+            r"'features'\], model key prefixes \['bn1', "):
         load_state_dict_checked(_resnet(18), foreign)
 
 
 def test_benchmark_loader_refuses_foreign_weights(tmp_path):
     path = str(tmp_path / 'r18.pth')
-    torch.save({'state_dict': {f'backbone.{k}': v for k, v in
-                               _resnet(18).state_dict().items()}}, path)
+    torch.save(
+        {
+            'state_dict': {
+                f'backbone.{k}': v
+                for k, v in _resnet(18).state_dict().items()
+            }
+        }, path)
     with pytest.raises(ValueError, match='r18.pth does not fit the model'):
         load_backbone_weights(_resnet(50), path)
     load_backbone_weights(_resnet(18), path)
@@ -76,7 +85,9 @@ def test_whole_model_check_is_safe_and_explains(tmp_path):
         check_checkpoint_fits(_resnet(34), good)
     evil = str(tmp_path / 'evil.pth')
     torch.save({'state_dict': {}, 'x': _Evil()}, evil)
-    with pytest.raises(CheckpointError, match='Cannot load .* safely .*'
-                       'unsupported GLOBAL posix.system'):
+    with pytest.raises(
+            CheckpointError,
+            match='Cannot load .* safely .*'
+            'unsupported GLOBAL posix.system'):
         check_checkpoint_fits(model, evil)
     assert not os.path.exists('/tmp/_mmselfsup_rot_pwned')

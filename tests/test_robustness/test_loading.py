@@ -39,11 +39,11 @@ def _write_formats(folder):
     files['grey.jpg'] = (grey, grey, grey)
     img.convert('CMYK').save(osp.join(folder, 'cmyk.jpg'), quality=100)
     files['cmyk.jpg'] = (50, 100, 200)
-    Image.fromarray(np.full((4, 6), 65535 // 2, np.uint16)).save(
-        osp.join(folder, 'grey16.png'))
+    Image.fromarray(np.full((4, 6), 65535 // 2,
+                            np.uint16)).save(osp.join(folder, 'grey16.png'))
     files['grey16.png'] = (128, 128, 128)
-    img.convert('P', palette=Image.ADAPTIVE).save(
-        osp.join(folder, 'palette.png'))
+    img.convert(
+        'P', palette=Image.ADAPTIVE).save(osp.join(folder, 'palette.png'))
     files['palette.png'] = (50, 100, 200)
     rgba = img.convert('RGBA')
     rgba.putalpha(0)
@@ -69,8 +69,7 @@ def test_to_float32_grayscale_and_rgb_order(tmp_path):
     path = str(tmp_path / 'a.png')
     out = RobustLoadImageFromFile(to_float32=True)(dict(img_path=path))
     assert out['img'].dtype == np.float32
-    out = RobustLoadImageFromFile(color_type='grayscale')(
-        dict(img_path=path))
+    out = RobustLoadImageFromFile(color_type='grayscale')(dict(img_path=path))
     assert out['img'].shape == (4, 6)
     out = RobustLoadImageFromFile(channel_order='rgb')(dict(img_path=path))
     assert tuple(out['img'][0, 0]) == (200, 100, 50)
@@ -111,8 +110,8 @@ def test_bad_files_warn_return_none_and_are_logged(tmp_path):
 def test_bad_file_raises_one_line_when_not_skipping(tmp_path):
     _write_bad(str(tmp_path))
     load = RobustLoadImageFromFile(skip_bad=False)
-    with pytest.raises(BadImageError,
-                       match='(?i)truncated.jpg: OSError: truncated'):
+    with pytest.raises(
+            BadImageError, match='(?i)truncated.jpg: OSError: truncated'):
         load(dict(img_path=str(tmp_path / 'truncated.jpg')))
     with pytest.raises(BadImageError, match=r'zero.jpg: empty file'):
         load(dict(img_path=str(tmp_path / 'zero.jpg')))
@@ -158,8 +157,7 @@ def test_dataset_skips_bad_files_counted_across_workers(tmp_path):
     batches = list(loader)  # the workers print their own warnings
     images = [x for b in batches for x in b['inputs']]
     assert len(images) == 14  # bad samples replaced by good ones
-    assert all(torch.is_tensor(x) and x.shape == (3, 16, 16)
-               for x in images)
+    assert all(torch.is_tensor(x) and x.shape == (3, 16, 16) for x in images)
     with open(log) as f:
         logged = {line.split('\t')[0] for line in f.read().splitlines()}
     # every bad file was met at least once (by its own index), in either

@@ -5,6 +5,7 @@ import glob
 import os
 import os.path as osp
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -43,8 +44,7 @@ def _assert_same_weights(a, b):
 @pytest.fixture(scope='module')
 def data(tmp_path_factory):
     return make_imagenet(
-        str(tmp_path_factory.mktemp('imagenet')), train_per_class=4,
-        size=32)
+        str(tmp_path_factory.mktemp('imagenet')), train_per_class=4, size=32)
 
 
 @pytest.fixture(scope='module')
@@ -64,18 +64,24 @@ def test_bad_images_are_skipped_counted_and_limited(data, tmp_path):
         pass  # zero bytes
     with open(train[1], 'r+b') as f:
         f.truncate(100)
-    opts = _opts(root, **{'train_cfg.max_epochs': 1,
-                          'train_dataloader.num_workers': 2})
-    proc = run_tool(TRAIN + ['--work-dir', str(tmp_path / 'ok'),
-                             '--cfg-options'] + opts +
-                    ['custom_hooks.2.max_bad_fraction=0.25'])
+    opts = _opts(
+        root, **{
+            'train_cfg.max_epochs': 1,
+            'train_dataloader.num_workers': 2
+        })
+    proc = run_tool(
+        TRAIN +
+        ['--work-dir', str(tmp_path / 'ok'), '--cfg-options'] + opts +
+        ['custom_hooks.2.max_bad_fraction=0.25'])
     assert f'Unreadable image {train[0]}: empty file' in proc.stdout
     assert 'Epoch 1: skipped 2 unreadable image(s) of 8' in proc.stdout
     assert (tmp_path / 'ok' / 'epoch_1.pth').exists()
 
     # the default limit (1%) stops the run with the count and the files
-    proc = run_tool(TRAIN + ['--work-dir', str(tmp_path / 'fail'),
-                             '--cfg-options'] + opts, check=False)
+    proc = run_tool(
+        TRAIN +
+        ['--work-dir', str(tmp_path / 'fail'), '--cfg-options'] + opts,
+        check=False)
     assert proc.returncode != 0
     assert ('2 of 8 training images could not be read in epoch 1, more '
             'than max_bad_fraction=0.01') in proc.stdout
@@ -84,8 +90,10 @@ def test_bad_images_are_skipped_counted_and_limited(data, tmp_path):
 
 def test_missing_data_root_fails_before_the_model_is_built(tmp_path):
     missing = tmp_path / 'nowhere'
-    proc = run_tool(TRAIN + ['--work-dir', str(tmp_path), '--cfg-options'] +
-                    _opts(missing), check=False)
+    proc = run_tool(
+        TRAIN + ['--work-dir', str(tmp_path), '--cfg-options'] +
+        _opts(missing),
+        check=False)
     assert proc.returncode == 1
     lines = proc.stdout.strip().splitlines()
     assert lines[-1] == ('Dataset error: train_dataloader.dataset.'
@@ -96,36 +104,86 @@ def test_missing_data_root_fails_before_the_model_is_built(tmp_path):
     assert not osp.exists(tmp_path / 'nowhere')
 
 
-def test_sigkill_then_resume_matches_uninterrupted_run(
-        data, full_run, tmp_path):
+def test_sigkill_then_resume_matches_uninterrupted_run(data, full_run,
+                                                       tmp_path):
     work = tmp_path / 'killed'
-    env = dict(os.environ, PYTHONPATH=REPO)
-    proc = subprocess.Popen(
-        TRAIN + ['--work-dir', str(work), '--cfg-options'] +
-        _opts(data, **{'train_cfg.max_epochs': 3}),
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+    log = tmp_path / 'killed.log'
+    env = dict(os.environ, PYTHONPATH=REPO, PYTHONUNBUFFERED='1')
+    with open(log, 'w') as out:
+        proc = subprocess.Popen(
+            TRAIN + ['--work-dir', str(work), '--cfg-options'] +
+            _opts(data, **{'train_cfg.max_epochs': 3}),
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 300
-        while not (work / 'last_checkpoint').exists():
+        # wait until epoch 2 trains (epoch 1 is checkpointed by then) ...
+        while not re.search(r'Epoch\(train\) +\[2\]\[1/4\]', log.read_text()):
             assert proc.poll() is None, 'training ended before the kill'
             assert time.time() < deadline
-            time.sleep(0.02)
-        # a random moment of epoch 2 (or of its checkpoint save)
-        time.sleep(random.Random(os.getpid()).uniform(0, 1.5))
+            time.sleep(0.01)
+        # ... then kill at a random moment of the next iterations or of
+        # the epoch-2 checkpoint save
+        time.sleep(random.Random(os.getpid()).uniform(0, 0.2))
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+    assert proc.returncode == -signal.SIGKILL, log.read_text()[-3000:]
     assert not (work / 'epoch_3.pth').exists()
-    run_tool(TRAIN + ['--work-dir', str(work), '--resume', '--cfg-options']
-             + _opts(data, **{'train_cfg.max_epochs': 3}))
+    run_tool(
+        TRAIN +
+        ['--work-dir', str(work), '--resume', '--cfg-options'] +
+        _opts(data, **{'train_cfg.max_epochs': 3}))
     _assert_same_weights(
         _weights(full_run / 'epoch_3.pth'), _weights(work / 'epoch_3.pth'))
 
 
-def test_truncated_latest_checkpoint_is_not_resumed(data, full_run,
-                                                    tmp_path):
+# tools/train.py in a process that dies (exit 137, as after SIGKILL) half
+# way through writing the epoch-2 checkpoint file: fault injection at the
+# one write that matters, so the test does not depend on timing.
+DIE_IN_SAVE = """
+import os, runpy, sys
+from mmengine.fileio.backends import LocalBackend
+put = LocalBackend.put
+def put_then_die(self, obj, filepath):
+    if 'epoch_2' in os.path.basename(str(filepath)):
+        with open(filepath, 'wb') as f:
+            f.write(obj[:len(obj) // 2])
+        os._exit(137)
+    return put(self, obj, filepath)
+LocalBackend.put = put_then_die
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+"""
+
+
+def test_kill_during_checkpoint_save_keeps_last_complete_one(
+        data, full_run, tmp_path):
+    from mmselfsup_rot.engine.hooks.atomic_checkpoint_hook import \
+        is_complete_checkpoint
+    work = tmp_path / 'mid_save'
+    opts = _opts(data, **{'train_cfg.max_epochs': 3})
+    proc = run_tool(
+        [sys.executable, '-c', DIE_IN_SAVE] + TRAIN[1:] +
+        ['--work-dir', str(work), '--cfg-options'] + opts,
+        check=False)
+    assert proc.returncode == 137, proc.stdout[-3000:]
+    # the cut file is a hidden temporary; the record still names epoch 1
+    assert not (work / 'epoch_2.pth').exists()
+    partial = work / '.epoch_2.pth.tmp'
+    assert partial.exists() and not is_complete_checkpoint(str(partial))
+    assert (work / 'last_checkpoint').read_text() == str(work / 'epoch_1.pth')
+    assert is_complete_checkpoint(str(work / 'epoch_1.pth'))
+    run_tool(
+        TRAIN +
+        ['--work-dir', str(work), '--resume', '--cfg-options'] + opts)
+    _assert_same_weights(
+        _weights(full_run / 'epoch_3.pth'), _weights(work / 'epoch_3.pth'))
+
+
+def test_truncated_latest_checkpoint_is_not_resumed(data, full_run, tmp_path):
     """A latest checkpoint cut short (plain mmengine killed mid-save): the
     run resumes from the previous complete one, to the same weights."""
     work = tmp_path / 'cut'
@@ -135,9 +193,10 @@ def test_truncated_latest_checkpoint_is_not_resumed(data, full_run,
     with open(work / 'epoch_2.pth', 'r+b') as f:
         f.truncate(osp.getsize(work / 'epoch_2.pth') // 2)
     (work / 'last_checkpoint').write_text(str(work / 'epoch_2.pth'))
-    proc = run_tool(TRAIN + ['--work-dir', str(work), '--resume',
-                             '--cfg-options'] +
-                    _opts(data, **{'train_cfg.max_epochs': 3}))
+    proc = run_tool(
+        TRAIN +
+        ['--work-dir', str(work), '--resume', '--cfg-options'] +
+        _opts(data, **{'train_cfg.max_epochs': 3}))
     assert f'resuming from {work / "epoch_1.pth"} instead' in proc.stdout
     _assert_same_weights(
         _weights(full_run / 'epoch_3.pth'), _weights(work / 'epoch_3.pth'))
@@ -151,10 +210,14 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(
     (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))
     before = _weights(work / 'epoch_1.pth')
     proc = run_tool(
-        TRAIN + ['--work-dir', str(work), '--resume', '--cfg-options'] +
-        _opts(data, **{'train_cfg.max_epochs': 3,
-                       # overflows float32: an infinite loss in epoch 2
-                       'model.head.loss.loss_weight': 1e39}),
+        TRAIN +
+        ['--work-dir', str(work), '--resume', '--cfg-options'] + _opts(
+            data,
+            **{
+                'train_cfg.max_epochs': 3,
+                # overflows float32: an infinite loss in epoch 2
+                'model.head.loss.loss_weight': 1e39
+            }),
         check=False)
     assert proc.returncode != 0
     assert 'NonFiniteLossError: Non-finite loss at iteration' in proc.stdout
@@ -162,6 +225,5 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(
     assert f'the last good checkpoint is {work / "epoch_1.pth"}' \
         in proc.stdout
     assert not (work / 'epoch_2.pth').exists()
-    assert (work / 'last_checkpoint').read_text() == str(
-        work / 'epoch_1.pth')
+    assert (work / 'last_checkpoint').read_text() == str(work / 'epoch_1.pth')
     _assert_same_weights(before, _weights(work / 'epoch_1.pth'))

@@ -13,13 +13,15 @@ from mmselfsup_rot.testing import (VOC_CLASSES, make_cityscapes, make_coco,
 
 
 def test_voc_layout_and_labels(tmp_path):
-    devkit = make_voc(str(tmp_path), years=('2007', '2012'),
-                      images_per_split=3, size=(64, 48))
+    devkit = make_voc(
+        str(tmp_path),
+        years=('2007', '2012'),
+        images_per_split=3,
+        size=(64, 48))
     voc07 = osp.join(devkit, 'VOC2007')
     main = osp.join(voc07, 'ImageSets', 'Main')
     ids = open(osp.join(main, 'trainval.txt')).read().split()
-    assert ids == ['000001', '000002', '000003', '000004', '000005',
-                   '000006']
+    assert ids == ['000001', '000002', '000003', '000004', '000005', '000006']
     assert len(open(osp.join(main, 'test.txt')).read().split()) == 3
     assert not osp.exists(
         osp.join(devkit, 'VOC2012', 'ImageSets', 'Main', 'test.txt'))
@@ -32,8 +34,8 @@ def test_voc_layout_and_labels(tmp_path):
                 for o in root.iter('object')]
         for cls in VOC_CLASSES:
             line = [
-                ln.split() for ln in open(
-                    osp.join(main, f'{cls}_trainval.txt'))
+                ln.split()
+                for ln in open(osp.join(main, f'{cls}_trainval.txt'))
                 if ln.startswith(image_id)
             ][0]
             want = 1 if (cls, False) in objs else 0 if (cls, True) in objs \
@@ -54,8 +56,8 @@ def test_voc_rejects_unknown_year(tmp_path):
 def test_mmdet_and_mmseg_read_the_miniatures(tmp_path):
     from mmdet.datasets import CocoDataset, VOCDataset
     from mmseg.datasets import CityscapesDataset, PascalVOCDataset
-    devkit = make_voc(str(tmp_path / 'voc'), years=('2007', '2012'),
-                      images_per_split=2)
+    devkit = make_voc(
+        str(tmp_path / 'voc'), years=('2007', '2012'), images_per_split=2)
     voc = VOCDataset(
         data_root=devkit + '/',
         ann_file='VOC2007/ImageSets/Main/test.txt',
@@ -78,8 +80,7 @@ def test_mmdet_and_mmseg_read_the_miniatures(tmp_path):
         pipeline=[])
     assert len(coco) == 2
     assert len(coco[0]['instances'][0]['mask'][0]) == 16  # octagon
-    city_root = make_cityscapes(str(tmp_path / 'city'), num_train=2,
-                                num_val=1)
+    city_root = make_cityscapes(str(tmp_path / 'city'), num_train=2, num_val=1)
     city = CityscapesDataset(
         data_root=city_root,
         data_prefix=dict(

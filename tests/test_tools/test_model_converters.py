@@ -41,8 +41,12 @@ class OfficialBasicBlock(nn.Module):
         self.layers = nn.Sequential()
         self.layers.add_module(
             'Conv',
-            nn.Conv2d(in_planes, out_planes, kernel_size,
-                      padding=(kernel_size - 1) // 2, bias=False))
+            nn.Conv2d(
+                in_planes,
+                out_planes,
+                kernel_size,
+                padding=(kernel_size - 1) // 2,
+                bias=False))
         self.layers.add_module('BatchNorm', nn.BatchNorm2d(out_planes))
         self.layers.add_module('ReLU', nn.ReLU(inplace=True))
 
@@ -113,11 +117,10 @@ class OfficialAlexNet(nn.Module):
             _official_conv(384, 256, 3, 1, 1),
             _official_conv(256, 256, 3, 1, 1),
             nn.MaxPool2d(3, 2),
-            nn.Sequential(
-                OfficialFlatten(), nn.Linear(9216, 4096, bias=False),
-                nn.BatchNorm1d(4096), nn.ReLU(inplace=True),
-                nn.Linear(4096, 4096, bias=False), nn.BatchNorm1d(4096),
-                nn.ReLU(inplace=True)),
+            nn.Sequential(OfficialFlatten(), nn.Linear(9216, 4096, bias=False),
+                          nn.BatchNorm1d(4096), nn.ReLU(inplace=True),
+                          nn.Linear(4096, 4096, bias=False),
+                          nn.BatchNorm1d(4096), nn.ReLU(inplace=True)),
             nn.Sequential(nn.Linear(4096, num_classes)),
         ])
 
@@ -141,8 +144,8 @@ def _randomise_bn(model):
 
 
 def _build(config):
-    model = MODELS.build(Config.fromfile(osp.join(REPO, 'configs',
-                                                  config)).model)
+    model = MODELS.build(
+        Config.fromfile(osp.join(REPO, 'configs', config)).model)
     return model.eval()
 
 
@@ -191,8 +194,11 @@ def test_official_converter_names_wrong_kinds(tmp_path, monkeypatch):
     with pytest.raises(CheckpointError, match='OpenMMLab model checkpoint'):
         convert({'network': {'backbone.conv.weight': torch.zeros(1)}})
     with pytest.raises(CheckpointError, match='another architecture'):
-        convert({'network': {'_feature_blocks.0.0.weight':
-                             torch.zeros(8, 3, 3, 3)}})
+        convert({
+            'network': {
+                '_feature_blocks.0.0.weight': torch.zeros(8, 3, 3, 3)
+            }
+        })
 
 
 class MMSelfSup1xHead(nn.Module):
@@ -214,8 +220,13 @@ def _mmselfsup1x_checkpoint(tmp_path):
     source.head = MMSelfSup1xHead(512)
     _randomise_bn(source)
     path = tmp_path / 'rotation-pred_1x.pth'
-    torch.save({'meta': {'mmselfsup_version': '1.0.0'},
-                'state_dict': source.state_dict()}, path)
+    torch.save(
+        {
+            'meta': {
+                'mmselfsup_version': '1.0.0'
+            },
+            'state_dict': source.state_dict()
+        }, path)
     return source, path
 
 
@@ -226,9 +237,10 @@ def test_mmselfsup1x(tmp_path, monkeypatch, keep_clockwise):
     _run('mmselfsup1x_to_mmselfsup_rot', monkeypatch, src, dst,
          *(['--keep-clockwise'] if keep_clockwise else []))
     target = MODELS.build(
-        dict(type='RotationPred',
-             backbone=dict(type='ResNet', depth=18, out_indices=[3]),
-             head=dict(type='RotationHead', in_channels=512))).eval()
+        dict(
+            type='RotationPred',
+            backbone=dict(type='ResNet', depth=18, out_indices=[3]),
+            head=dict(type='RotationHead', in_channels=512))).eval()
     target.load_state_dict(
         torch.load(dst, map_location='cpu')['state_dict'], strict=True)
     x = torch.randn(2, 3, 32, 32)
@@ -256,16 +268,17 @@ def test_extract_backbone_weights(tmp_path, monkeypatch):
     model = _randomise_bn(
         _build('rotation-pred_nin-4b_1xb128-steplr-200e_cifar10.py'))
     src, dst = tmp_path / 'epoch_200.pth', tmp_path / 'backbone.pth'
-    torch.save({'meta': {'epoch': 200}, 'state_dict': model.state_dict()},
-               src)
+    torch.save({'meta': {'epoch': 200}, 'state_dict': model.state_dict()}, src)
     _run('extract_backbone_weights', monkeypatch, src, dst)
     saved = torch.load(dst, map_location='cpu')
-    assert not any(k.startswith(('backbone.', 'head.'))
-                   for k in saved['state_dict'])
+    assert not any(
+        k.startswith(('backbone.', 'head.')) for k in saved['state_dict'])
     # loads without a prefix, as downstream configs do
     backbone = MODELS.build(
-        dict(type='NIN', num_stages=4,
-             init_cfg=dict(type='Pretrained', checkpoint=str(dst))))
+        dict(
+            type='NIN',
+            num_stages=4,
+            init_cfg=dict(type='Pretrained', checkpoint=str(dst))))
     backbone.init_weights()
     backbone.eval()
     x = torch.randn(2, 3, 32, 32)

@@ -22,10 +22,10 @@ def test_counter_clockwise_convention():
 
 
 def test_clockwise_swaps_labels_1_and_3():
-    assert (rot90_image(GRID, 90, clockwise=True) ==
-            rot90_image(GRID, 270)).all()
-    assert (rot90_image(GRID, 270, clockwise=True) ==
-            rot90_image(GRID, 90)).all()
+    assert (rot90_image(GRID, 90, clockwise=True) == rot90_image(GRID,
+                                                                 270)).all()
+    assert (rot90_image(GRID, 270, clockwise=True) == rot90_image(GRID,
+                                                                  90)).all()
     assert quarter_turns(90, clockwise=True) == 3
 
 

@@ -37,8 +37,10 @@ from mmpretrain.registry import MODELS
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='RotationPred config (model and, by '
-                        'default, the training set)')
+    parser.add_argument(
+        'config',
+        help='RotationPred config (model and, by '
+        'default, the training set)')
     parser.add_argument('checkpoint', help='RotationPred checkpoint')
     parser.add_argument('--out', required=True, help='output .npy file')
     parser.add_argument(
@@ -49,8 +51,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--num-workers', type=int, default=4)
     parser.add_argument('--resize', type=int, default=256)
     parser.add_argument('--crop', type=int, default=224)
-    parser.add_argument('--device', default='cuda' if
-                        torch.cuda.is_available() else 'cpu')
+    parser.add_argument(
+        '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args(argv)
 
@@ -65,9 +67,8 @@ def deterministic_pipeline(pipeline: list, resize: int, crop: int) -> list:
         dict(type='CenterCrop', crop_size=crop)
     ] if loads else []
     rotations = [t for t in pipeline if t['type'] == 'RotationWithLabels']
-    packs = [t for t in pipeline if t['type'] == 'PackInputs'] or [
-        dict(type='PackInputs')
-    ]
+    packs = [t for t in pipeline if t['type'] == 'PackInputs'
+             ] or [dict(type='PackInputs')]
     return loads + sizing + rotations + packs[-1:]
 
 
@@ -114,8 +115,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         dict(
             batch_size=args.batch_size,
             num_workers=args.num_workers,
-            sampler=dict(type='DefaultSampler', shuffle=False,
-                         round_up=False),
+            sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
             collate_fn=dict(type='default_collate'),
             dataset=dataset))
 
@@ -127,8 +127,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     load_state_dict_checked(model, state, source=args.checkpoint)
     model.to(args.device)
 
-    probs = compute_rotation_probs(model, dataloader,
-                                   len(dataloader.dataset))
+    probs = compute_rotation_probs(model, dataloader, len(dataloader.dataset))
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     np.save(args.out, probs)
     print(f'Saved rotation probabilities of {len(probs)} images x '

@@ -47,14 +47,20 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    from mmselfsup_rot.benchmarks.transfer import run_transfer
-    run_transfer(
-        args.config,
-        args.pretrained,
-        work_dir=args.work_dir,
-        cfg_options=args.cfg_options,
-        launcher=args.launcher,
-        test=not args.no_test)
+    from mmselfsup_rot.benchmarks.transfer import (PretrainedMismatchError,
+                                                   run_transfer)
+    from mmselfsup_rot.utils.checkpoint import CheckpointError
+    try:
+        run_transfer(
+            args.config,
+            args.pretrained,
+            work_dir=args.work_dir,
+            cfg_options=args.cfg_options,
+            launcher=args.launcher,
+            test=not args.no_test)
+    except (PretrainedMismatchError, CheckpointError) as err:
+        # the weights would not load: one line, before any training step
+        raise SystemExit(f'error: {err}') from None
 
 
 if __name__ == '__main__':

@@ -30,8 +30,9 @@ def extract(checkpoint: dict, source: str = '') -> Dict[str, torch.Tensor]:
             (e.g. an official RotNet or an already extracted checkpoint).
     """
     state = get_state_dict(checkpoint)
-    keys = [k[len('module.'):] if k.startswith('module.') else k
-            for k in state]
+    keys = [
+        k[len('module.'):] if k.startswith('module.') else k for k in state
+    ]
     if not any(k.startswith('backbone.') for k in keys):
         if 'network' in checkpoint:
             found = ('an official RotNet checkpoint ("network"); convert it '
@@ -54,10 +55,12 @@ def main() -> None:
     checkpoint = load_checkpoint_file(args.src)
     state = extract(checkpoint, args.src)
     meta = dict(checkpoint.get('meta') or {})
-    meta = dict(extracted_from=args.src, **{
-        k: v
-        for k, v in meta.items() if isinstance(v, (str, int, float))
-    })
+    meta = dict(
+        extracted_from=args.src,
+        **{
+            k: v
+            for k, v in meta.items() if isinstance(v, (str, int, float))
+        })
     torch.save({'state_dict': state, 'meta': meta}, args.dst)
     print(f'Saved {len(state)} backbone tensors to {args.dst}')
 

@@ -96,8 +96,8 @@ def main() -> None:
     meta = dict(
         converted_from=args.src,
         source='mmselfsup 1.x',
-        label_order='clockwise' if args.keep_clockwise else
-        'counter-clockwise')
+        label_order='clockwise'
+        if args.keep_clockwise else 'counter-clockwise')
     torch.save({'state_dict': state, 'meta': meta}, args.dst)
     print(f'Saved {len(state)} tensors ({meta["label_order"]} rotation '
           f'labels) to {args.dst}')

@@ -66,12 +66,11 @@ def _group_blocks(
         layers = blocks.setdefault(int(block), {})
         layers.setdefault(-1 if index is None else int(index), {})[name] = \
             value
-    return sorted((b, dict(sorted(layers.items())))
-                  for b, layers in blocks.items())
+    return sorted(
+        (b, dict(sorted(layers.items()))) for b, layers in blocks.items())
 
 
-def convert_alexnet(
-        state: Dict[str, Tensor]) -> 'OrderedDict[str, Tensor]':
+def convert_alexnet(state: Dict[str, Tensor]) -> 'OrderedDict[str, Tensor]':
     """Rename the weights of the official BN ``AlexNet``.
 
     Its ``_feature_blocks`` are conv1, pool1, conv2, pool2, conv3, conv4,
@@ -170,7 +169,8 @@ def main() -> None:
         num_classes=int(state['head.fc.weight'].shape[0]))
     if arch == 'NIN':
         meta['num_stages'] = len(
-            {k.split('.')[2] for k in state if k.startswith('backbone.')})
+            {k.split('.')[2]
+             for k in state if k.startswith('backbone.')})
         arch = f'NIN with {meta["num_stages"]} blocks'
     torch.save({'state_dict': state, 'meta': meta}, args.dst)
     print(f'Saved {len(state)} tensors of {arch} ({meta["num_classes"]} '

@@ -1,37 +1,6 @@
-# Linear evaluation (AvgPool): frozen ResNet-50, global average pooling of
-# the last stage + Linear(2048, 1000); SGD lr 30, no weight decay, lr / 10
-# at epochs 60 and 80, 100 epochs (mmselfsup protocol).
+# Linear evaluation (AvgPool) of a RotNet ResNet-50 on ImageNet-1k.
 #   bash benchmarks/classification/dist_train_linear.sh THIS PRETRAINED 8
-_base_ = ['../_base_/imagenet_linear-eval.py']
-
-model = dict(
-    type='ImageClassifier',
-    data_preprocessor=dict(
-        type='ClsDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        to_rgb=True),
-    backbone=dict(
-        type='ResNet',
-        depth=50,
-        out_indices=(3, ),
-        frozen_stages=4,
-        norm_eval=True,
-        init_cfg=dict(type='Pretrained', checkpoint='', prefix='backbone.')),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=1000,
-        in_channels=2048,
-        loss=dict(type='CrossEntropyLoss'),
-        topk=(1, 5),
-        init_cfg=dict(type='Normal', std=0.01, layer='Linear')))
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=30., momentum=0.9, weight_decay=0.))
-param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=True, milestones=[60, 80], gamma=0.1)
+_base_ = [
+    '../_base_/imagenet_linear-eval.py', '../_base_/linear-eval_resnet50.py'
 ]
-train_cfg = dict(by_epoch=True, max_epochs=100, val_interval=10)
-val_evaluator = dict(type='Accuracy', topk=(1, 5))
-test_evaluator = val_evaluator
+model = dict(head=dict(num_classes=1000))

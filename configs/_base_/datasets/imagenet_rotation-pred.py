@@ -30,3 +30,26 @@ train_dataloader = dict(
         data_root=data_root,
         split='train',
         pipeline=train_pipeline))
+
+# `tools/test.py CONFIG CHECKPOINT` measures the rotation-prediction
+# accuracy (overall and per angle) on the validation split, centre-cropped.
+# Training does not validate (as in the published recipe).
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='ResizeEdge', scale=256, edge='short', backend='pillow'),
+    dict(type='CenterCrop', crop_size=224),
+    dict(type='PackInputs'),
+]
+test_dataloader = dict(
+    batch_size=16,
+    num_workers=8,
+    pin_memory=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='val',
+        pipeline=test_pipeline))
+test_evaluator = dict(type='RotationAccuracy', angles='four')
+test_cfg = dict()

@@ -46,7 +46,8 @@ def _pil_to_rgb(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert('RGB'))
 
 
-def decode_image(content: bytes, color_type: str = 'color',
+def decode_image(content: bytes,
+                 color_type: str = 'color',
                  channel_order: str = 'bgr') -> np.ndarray:
     """Decode image bytes of any common format and mode.
 
@@ -99,8 +100,7 @@ def _decode_with_cv2(content: bytes) -> np.ndarray:
     return cv2.cvtColor(arr, code)
 
 
-def record_bad_image(log_file: Optional[str], path: str,
-                     reason: str) -> None:
+def record_bad_image(log_file: Optional[str], path: str, reason: str) -> None:
     """Append ``path<TAB>reason`` to ``log_file``.
 
     Dataloader workers are separate processes, so counts are kept in a file

@@ -14,8 +14,11 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmpretrain.registry import TRANSFORMS
 
-_INTERPOLATION = {'bilinear': cv2.INTER_LINEAR, 'nearest': cv2.INTER_NEAREST,
-                  'bicubic': cv2.INTER_CUBIC}
+_INTERPOLATION = {
+    'bilinear': cv2.INTER_LINEAR,
+    'nearest': cv2.INTER_NEAREST,
+    'bicubic': cv2.INTER_CUBIC
+}
 
 
 def homography_to_params(matrix: np.ndarray) -> np.ndarray:
@@ -72,8 +75,7 @@ class _TransformPair(BaseTransform):
         self.interpolation = interpolation
         self.fill = fill
 
-    def sample(self, height: int,
-               width: int) -> Tuple[np.ndarray, np.ndarray]:
+    def sample(self, height: int, width: int) -> Tuple[np.ndarray, np.ndarray]:
         """Return ``(matrix, target)``."""
         raise NotImplementedError
 
@@ -144,8 +146,8 @@ class ProjectiveTransformSampler(_TransformPair):
             raise ValueError('ProjectiveTransformSampler needs 0 <= shift '
                              '< 0.5 and a (low, high) positive scale range, '
                              f'got shift={shift}, scale={scale}.')
-        for name, value in (('param_mean', param_mean),
-                            ('param_std', param_std)):
+        for name, value in (('param_mean', param_mean), ('param_std',
+                                                         param_std)):
             if value is not None and len(value) != 8:
                 raise ValueError(f'{name} needs 8 values, got {value}.')
         self.shift = shift
@@ -170,11 +172,10 @@ class ProjectiveTransformSampler(_TransformPair):
             ])
         return mean, std
 
-    def sample(self, height: int,
-               width: int) -> Tuple[np.ndarray, np.ndarray]:
-        corners = np.array([[0, 0], [width - 1, 0],
-                            [width - 1, height - 1], [0, height - 1]],
-                           dtype=np.float64)
+    def sample(self, height: int, width: int) -> Tuple[np.ndarray, np.ndarray]:
+        corners = np.array(
+            [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]],
+            dtype=np.float64)
         centre = np.array([(width - 1) / 2, (height - 1) / 2])
         angle = math.radians(float(np.random.choice(self.angles)))
         factor = np.random.uniform(*self.scale)
@@ -248,18 +249,16 @@ class AffineTransformSampler(_TransformPair):
         low, high = bounds
         return (2 * value - low - high) / (high - low)
 
-    def sample(self, height: int,
-               width: int) -> Tuple[np.ndarray, np.ndarray]:
+    def sample(self, height: int, width: int) -> Tuple[np.ndarray, np.ndarray]:
         angle = np.random.uniform(*self.degrees)
-        tx = np.round(
-            np.random.uniform(-1, 1) * self.translate[0] * width)
-        ty = np.round(
-            np.random.uniform(-1, 1) * self.translate[1] * height)
+        tx = np.round(np.random.uniform(-1, 1) * self.translate[0] * width)
+        ty = np.round(np.random.uniform(-1, 1) * self.translate[1] * height)
         factor = np.random.uniform(*self.scale)
         shear = np.random.uniform(*self.shear)
         rad, rad_shear = math.radians(angle), math.radians(angle + shear)
         linear = factor * np.array([[math.cos(rad), -math.sin(rad_shear)],
-                                    [math.sin(rad), math.cos(rad_shear)]])
+                                    [math.sin(rad),
+                                     math.cos(rad_shear)]])
         centre = np.array([(width - 1) / 2, (height - 1) / 2])
         matrix = np.eye(3)
         matrix[:2, :2] = linear

@@ -128,9 +128,9 @@ class AtomicCheckpointHook(CheckpointHook):
                     write_text_atomically(record, usable)
                 print_log(
                     f'{record} named an incomplete or missing checkpoint '
-                    f'({named or "empty"}); resuming '
-                    + (f'from {usable} instead.' if usable else
-                       'is impossible, training starts from scratch.'),
+                    f'({named or "empty"}); resuming ' +
+                    (f'from {usable} instead.' if usable else
+                     'is impossible, training starts from scratch.'),
                     logger='current',
                     level=logging.WARNING)
         barrier()  # other ranks read last_checkpoint after the repair

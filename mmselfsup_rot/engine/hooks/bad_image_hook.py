@@ -113,8 +113,7 @@ class BadImageHook(Hook):
         self._check(runner, bad)
 
     def _log_size(self) -> int:
-        return osp.getsize(self.log_file) if osp.exists(
-            self.log_file) else 0
+        return osp.getsize(self.log_file) if osp.exists(self.log_file) else 0
 
     def _read_epoch(self) -> List[Tuple[str, str]]:
         """Distinct ``(path, reason)`` logged since the epoch began."""

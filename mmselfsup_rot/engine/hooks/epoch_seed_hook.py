@@ -44,13 +44,12 @@ class EpochSeedHook(Hook):
         base = self.seed if self.seed is not None else runner.seed
         if base is None:
             return
-        seed = (int(base) + 1000003 * runner.epoch +
-                7919 * get_rank()) % 2**31
+        seed = (int(base) + 1000003 * runner.epoch + 7919 * get_rank()) % 2**31
         random.seed(seed)
         np.random.seed(seed)
         torch.manual_seed(seed)
         loader = runner.train_dataloader
-        if getattr(loader, 'num_workers', 0) > 0 and not getattr(
-                loader, 'persistent_workers', False):
+        if getattr(loader, 'num_workers',
+                   0) > 0 and not getattr(loader, 'persistent_workers', False):
             loader.worker_init_fn = functools.partial(
                 _seed_worker, seed=seed * 31 % 2**31)

@@ -51,8 +51,8 @@ class NonFiniteLossHook(Hook):
                 if last else 'no checkpoint was saved yet')
         raise NonFiniteLossError(
             f'Non-finite loss at iteration {runner.iter + 1} (epoch '
-            f'{runner.epoch + 1}): '
-            + ', '.join(f'{k}={v}' for k, v in terms.items()) +
+            f'{runner.epoch + 1}): ' + ', '.join(f'{k}={v}'
+                                                 for k, v in terms.items()) +
             f'. Training stopped; {keep}. Lower the learning rate or '
             'lengthen the warm-up, check the data normalisation, then '
             'resume with --resume.')

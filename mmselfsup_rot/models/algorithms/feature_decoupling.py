@@ -46,7 +46,8 @@ def load_rotation_probs(path: str, num_angles: int) -> np.ndarray:
     return probs.astype(np.float32)
 
 
-def pu_weights(probs: torch.Tensor, rot_labels: torch.Tensor,
+def pu_weights(probs: torch.Tensor,
+               rot_labels: torch.Tensor,
                gamma: float = 2.0) -> torch.Tensor:
     """Positive-unlabelled weights of the rotation loss.
 
@@ -215,8 +216,8 @@ class FeatureDecoupling(RotationPred):
                     'images); compute them on the training set.')
             probs = self.pu_probs[indices]  # (N, K)
             weights = pu_weights(
-                probs.expand(num_views, -1, -1),
-                labels.view(num_views, -1), self.pu_gamma).reshape(-1)
+                probs.expand(num_views, -1, -1), labels.view(num_views, -1),
+                self.pu_gamma).reshape(-1)
         loss_cls = self.head.loss_module(logits, labels, weight=weights)
 
         inv_feats = inv_feats.view(num_views, len(indices), -1)

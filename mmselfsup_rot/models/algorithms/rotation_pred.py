@@ -95,8 +95,8 @@ class RotationPred(BaseSelfSupervisor):
         return labels.t().reshape(-1)
 
     def extract_feat(
-        self, inputs: Union[torch.Tensor, List[torch.Tensor]]
-    ) -> Tuple[torch.Tensor]:
+        self, inputs: Union[torch.Tensor,
+                            List[torch.Tensor]]) -> Tuple[torch.Tensor]:
         """Backbone (and neck) features of all views, view-major."""
         x, _ = self._stack_views(inputs)
         feats = self.backbone(x)
@@ -122,7 +122,8 @@ class RotationPred(BaseSelfSupervisor):
             feats = self.neck(feats)
         return self.head.loss(feats, labels)
 
-    def predict(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
+    def predict(self,
+                inputs: Union[torch.Tensor, List[torch.Tensor]],
                 data_samples: Optional[List[DataSample]] = None,
                 **kwargs) -> List[DataSample]:
         """Rotation scores and predicted angle of every view of every image.

@@ -56,21 +56,23 @@ class RotNetAlexNet(StagedBackbone):
     fc_channels = 4096
     pool5_size = 6
 
-    def __init__(self,
-                 in_channels: int = 3,
-                 out_indices: Optional[Union[int, Sequence[int]]] = None,
-                 with_fc: bool = False,
-                 frozen_stages: int = -1,
-                 norm_eval: bool = False,
-                 norm_cfg: dict = dict(type='BN'),
-                 init_cfg: Optional[Union[dict, List[dict]]] = [
-                     dict(
-                         type='Kaiming',
-                         layer='Conv2d',
-                         mode='fan_out',
-                         nonlinearity='relu'),
-                     dict(type='Constant', val=1, layer=['_BatchNorm'])
-                 ]) -> None:
+    def __init__(
+        self,
+        in_channels: int = 3,
+        out_indices: Optional[Union[int, Sequence[int]]] = None,
+        with_fc: bool = False,
+        frozen_stages: int = -1,
+        norm_eval: bool = False,
+        norm_cfg: dict = dict(type='BN'),
+        init_cfg: Optional[Union[dict, List[dict]]] = [
+            dict(
+                type='Kaiming',
+                layer='Conv2d',
+                mode='fan_out',
+                nonlinearity='relu'),
+            dict(type='Constant', val=1, layer=['_BatchNorm'])
+        ]
+    ) -> None:
         num_outputs = 6 if with_fc else 5
         if out_indices is None:
             out_indices = (num_outputs - 1, )
@@ -79,8 +81,8 @@ class RotNetAlexNet(StagedBackbone):
         self.with_fc = with_fc
         specs = ((11, 4, 2), (5, 1, 2), (3, 1, 1), (3, 1, 1), (3, 1, 1))
         convs = []
-        for out_channels, (kernel, stride, padding) in zip(
-                self.arch_channels, specs):
+        for out_channels, (kernel, stride,
+                           padding) in zip(self.arch_channels, specs):
             # conv (with bias, as the official code) + norm + ReLU
             convs.append(
                 nn.Sequential(

@@ -92,22 +92,24 @@ class NIN(StagedBackbone):
             weight 1 and bias 0.
     """
 
-    def __init__(self,
-                 num_stages: int = 4,
-                 in_channels: int = 3,
-                 out_indices: Union[int, Sequence[int]] = (-1, ),
-                 avg_pool_after_block3: bool = False,
-                 frozen_stages: int = -1,
-                 norm_eval: bool = False,
-                 norm_cfg: dict = dict(type='BN'),
-                 init_cfg: Optional[Union[dict, List[dict]]] = [
-                     dict(
-                         type='Kaiming',
-                         layer='Conv2d',
-                         mode='fan_out',
-                         nonlinearity='relu'),
-                     dict(type='Constant', val=1, layer=['_BatchNorm'])
-                 ]) -> None:
+    def __init__(
+        self,
+        num_stages: int = 4,
+        in_channels: int = 3,
+        out_indices: Union[int, Sequence[int]] = (-1, ),
+        avg_pool_after_block3: bool = False,
+        frozen_stages: int = -1,
+        norm_eval: bool = False,
+        norm_cfg: dict = dict(type='BN'),
+        init_cfg: Optional[Union[dict, List[dict]]] = [
+            dict(
+                type='Kaiming',
+                layer='Conv2d',
+                mode='fan_out',
+                nonlinearity='relu'),
+            dict(type='Constant', val=1, layer=['_BatchNorm'])
+        ]
+    ) -> None:
         if num_stages < 1:
             raise ValueError(f'NIN needs at least one block, got '
                              f'num_stages={num_stages}.')

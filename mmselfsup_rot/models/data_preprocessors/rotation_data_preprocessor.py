@@ -95,16 +95,16 @@ class RotationDataPreprocessor(SelfSupDataPreprocessor):
                 raise ValueError('RotationDataPreprocessor expects one view '
                                  f'per image, got {len(inputs)} views.')
             inputs = inputs[0]
-        if inputs.shape[-1] != inputs.shape[-2] and any(
-                a % 180 for a in self.angles):
+        if inputs.shape[-1] != inputs.shape[-2] and any(a % 180
+                                                        for a in self.angles):
             raise ValueError('Rotating non-square images by 90/270 degrees '
                              'changes their shape; add a square crop to the '
                              f'pipeline (got {tuple(inputs.shape[-2:])}).')
         num = inputs.shape[0]
         if training and self.flip_prob > 0:
             flip = torch.rand(num, device=inputs.device) < self.flip_prob
-            inputs = torch.where(flip[:, None, None, None],
-                                 inputs.flip(-1), inputs)
+            inputs = torch.where(flip[:, None, None, None], inputs.flip(-1),
+                                 inputs)
         if self.mode == 'all':
             views = [
                 rot90_tensor(inputs, a, self.clockwise).contiguous(

@@ -7,8 +7,7 @@ from .rotation_head import RotationHead
 from .transform_decoder_head import (GaussianTransformDecoderHead,
                                      TransformDecoderHead)
 
-__all__ = ['RotationHead', 'LinearProbeHead', 'NINConvClsHead',
-           'MultiHeadLinearHead']
-__all__ += [
-    'NCEHead', 'TransformDecoderHead', 'GaussianTransformDecoderHead'
+__all__ = [
+    'RotationHead', 'LinearProbeHead', 'NINConvClsHead', 'MultiHeadLinearHead'
 ]
+__all__ += ['NCEHead', 'TransformDecoderHead', 'GaussianTransformDecoderHead']

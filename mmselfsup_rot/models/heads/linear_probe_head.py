@@ -44,8 +44,8 @@ class LinearProbeHead(ClsHead):
         self.fc = nn.Linear(in_channels, num_classes)
 
     def pre_logits(
-        self, feats: Union[torch.Tensor, Sequence[torch.Tensor]]
-    ) -> torch.Tensor:
+            self, feats: Union[torch.Tensor,
+                               Sequence[torch.Tensor]]) -> torch.Tensor:
         """Select, pool and normalise the feature to ``(N, C)``."""
         if isinstance(feats, (tuple, list)):
             feats = feats[self.in_index]

@@ -52,8 +52,7 @@ class NINConvClsHead(ClsHead):
         self.num_classes = num_classes
         self.in_channels = in_channels
         self.in_index = in_index
-        self.block = make_nin_block(in_channels, (channels, ) * 3, 3,
-                                    norm_cfg)
+        self.block = make_nin_block(in_channels, (channels, ) * 3, 3, norm_cfg)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(channels, num_classes)
 

@@ -32,15 +32,17 @@ class RotationHead(BaseModule):
             normal init of the classifier (std 0.01), as in mmselfsup.
     """
 
-    def __init__(self,
-                 num_classes: int = 4,
-                 in_channels: int = 2048,
-                 in_index: int = -1,
-                 pool_type: str = 'avg',
-                 dropout: float = 0.,
-                 loss: dict = dict(type='CrossEntropyLoss', loss_weight=1.0),
-                 init_cfg: Optional[Union[dict, list]] = dict(
-                     type='Normal', std=0.01, layer='Linear')) -> None:
+    def __init__(
+        self,
+        num_classes: int = 4,
+        in_channels: int = 2048,
+        in_index: int = -1,
+        pool_type: str = 'avg',
+        dropout: float = 0.,
+        loss: dict = dict(type='CrossEntropyLoss', loss_weight=1.0),
+        init_cfg: Optional[Union[dict, list]] = dict(
+            type='Normal', std=0.01, layer='Linear')
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_classes < 2:
             raise ValueError(f'num_classes must be at least 2, got '
@@ -63,8 +65,8 @@ class RotationHead(BaseModule):
                                                             dict) else loss
 
     def pre_logits(
-        self, feats: Union[torch.Tensor, Sequence[torch.Tensor]]
-    ) -> torch.Tensor:
+            self, feats: Union[torch.Tensor,
+                               Sequence[torch.Tensor]]) -> torch.Tensor:
         """Select and pool the feature into ``(N, in_channels)``."""
         if isinstance(feats, (tuple, list)):
             feats = feats[self.in_index]
@@ -81,8 +83,8 @@ class RotationHead(BaseModule):
         return feats
 
     def forward(
-        self, feats: Union[torch.Tensor, Sequence[torch.Tensor]]
-    ) -> torch.Tensor:
+            self, feats: Union[torch.Tensor,
+                               Sequence[torch.Tensor]]) -> torch.Tensor:
         """Return rotation logits ``(N, num_classes)``."""
         return self.fc(self.dropout(self.pre_logits(feats)))
 

@@ -86,7 +86,8 @@ class TransformDecoderHead(BaseModule):
         """Decoder output ``(N, num_outputs)``."""
         return self.decoder(
             torch.cat([self._vector(feats_orig),
-                       self._vector(feats_trans)], dim=1))
+                       self._vector(feats_trans)],
+                      dim=1))
 
     def _check_target(self, target: torch.Tensor) -> None:
         if target.dim() != 2 or target.shape[1] != self.num_params:

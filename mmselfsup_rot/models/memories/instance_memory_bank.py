@@ -59,8 +59,8 @@ class InstanceMemoryBank(BaseModule):
 
     def check_indices(self, indices: torch.Tensor) -> None:
         """Raise a clear error for indices outside the bank."""
-        if indices.numel() and (int(indices.min()) < 0 or
-                                int(indices.max()) >= self.num_samples):
+        if indices.numel() and (int(indices.min()) < 0
+                                or int(indices.max()) >= self.num_samples):
             raise ValueError(
                 f'sample_idx {int(indices.max())} does not fit a memory bank '
                 f'of {self.num_samples} slots; set num_samples of the memory '

@@ -54,8 +54,12 @@ def test_projective_cifar_standardisation_is_official():
 def test_projective_rotation_only_moves_corner_exactly():
     np.random.seed(0)
     sampler = TRANSFORMS.build(
-        dict(type='ProjectiveTransformSampler', shift=0, scale=(1, 1),
-             angles=(90, ), fill=0))
+        dict(
+            type='ProjectiveTransformSampler',
+            shift=0,
+            scale=(1, 1),
+            angles=(90, ),
+            fill=0))
     img = np.zeros((8, 8, 3), dtype=np.uint8)
     img[0, 0] = 255  # top-left pixel
     warped = sampler(dict(img=img))['img'][1]
@@ -76,9 +80,9 @@ def test_affine_target_matches_warped_point(seed):
     angle = math.atan2(target[1], target[0])
     factor = ((target[4] + 1) / 2) * 0.6 + 0.7
     shear = math.radians(target[5] * 30)
-    linear = factor * np.array(
-        [[math.cos(angle), -math.sin(angle + shear)],
-         [math.sin(angle), math.cos(angle + shear)]])
+    linear = factor * np.array([[math.cos(angle), -math.sin(angle + shear)],
+                                [math.sin(angle),
+                                 math.cos(angle + shear)]])
     assert np.allclose(linear, matrix[:2, :2], atol=1e-4)
     assert np.allclose(matrix[2], [0, 0, 1])
     expected = apply_homography(matrix, np.array([point]))[0]

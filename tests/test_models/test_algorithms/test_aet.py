@@ -46,8 +46,8 @@ def test_aet_loss_is_mse_of_decoded_concatenation():
     swapped = model.head(model.backbone(views[1]), model.backbone(views[0]))
     assert not torch.allclose(swapped, pred)
     out = model.predict(views, samples)
-    assert torch.allclose(torch.stack([s.pred_transform for s in out]), pred,
-                          atol=1e-6)
+    assert torch.allclose(
+        torch.stack([s.pred_transform for s in out]), pred, atol=1e-6)
 
 
 def test_avt_loss_is_gaussian_nll():
@@ -59,13 +59,16 @@ def test_avt_loss_is_gaussian_nll():
     assert set(losses) == {'loss', 'mse', 'sigma'}
     mean, log_var = model.head.predict_gaussian(
         model.backbone(views[0]), model.backbone(views[1]))
-    nll = (0.5 * (log_var + (target - mean)**2 / log_var.exp() +
-                  math.log(2 * math.pi))).mean()
+    nll = (
+        0.5 *
+        (log_var +
+         (target - mean)**2 / log_var.exp() + math.log(2 * math.pi))).mean()
     assert torch.allclose(losses['loss'], nll, atol=1e-6)
     # the NLL of a unit Gaussian at its mean is 0.5 log(2 pi)
     zero = torch.zeros(2, 8)
     assert math.isclose(
-        model.head.nll(zero, zero, zero).item(), 0.5 * math.log(2 * math.pi),
+        model.head.nll(zero, zero, zero).item(),
+        0.5 * math.log(2 * math.pi),
         rel_tol=1e-6)
     out = model.predict(views, samples)
     assert out[0].pred_transform_log_var.shape == (8, )

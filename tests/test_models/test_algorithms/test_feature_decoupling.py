@@ -21,8 +21,8 @@ from mmselfsup_rot.models.algorithms.feature_decoupling import (
 from mmselfsup_rot.models.memories import InstanceMemoryBank
 from mmselfsup_rot.testing import make_imagenet
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 FD_CFG = osp.join(REPO, 'configs',
                   'feature-decoupling_alexnet-bn_1xb192-steplr-245e_in1k.py')
 
@@ -32,7 +32,7 @@ def test_invariance_loss_zero_for_identical_copies():
     assert invariance_loss(copy.expand(4, -1, -1)).item() == 0.0
     feats = torch.randn(4, 5, 8, requires_grad=True)
     loss = invariance_loss(feats)
-    expected = ((feats - feats.mean(0)) ** 2).mean()
+    expected = ((feats - feats.mean(0))**2).mean()
     assert torch.allclose(loss, expected)
     loss.backward()  # the mean is a fixed target: grad = 2 (x - mean) / n
     assert torch.allclose(feats.grad,
@@ -52,8 +52,8 @@ def test_load_rotation_probs_formats_and_errors(tmp_path):
     probs = np.random.rand(3, 4).astype(np.float32)
     np.save(tmp_path / 'p.npy', probs)
     np.savetxt(tmp_path / 'prob.dat', probs.reshape(-1))  # official layout
-    assert np.array_equal(load_rotation_probs(str(tmp_path / 'p.npy'), 4),
-                          probs)
+    assert np.array_equal(
+        load_rotation_probs(str(tmp_path / 'p.npy'), 4), probs)
     assert np.allclose(
         load_rotation_probs(str(tmp_path / 'prob.dat'), 4), probs)
     with pytest.raises(ValueError, match=r'expected \(num_images, 2\)'):
@@ -70,13 +70,15 @@ def _tiny_model(pu_probs=None, num_samples=8):
             backbone=dict(type='NIN', num_stages=1),
             neck=dict(type='FeatureSplitNeck', split=[48, 48]),
             head=dict(
-                type='RotationHead', in_channels=48, in_index=0,
+                type='RotationHead',
+                in_channels=48,
+                in_index=0,
                 pool_type='none'),
             nce_head=dict(
-                type='NCEHead', in_channels=48, feat_dim=16,
-                num_negatives=8),
+                type='NCEHead', in_channels=48, feat_dim=16, num_negatives=8),
             memory_bank=dict(
-                type='InstanceMemoryBank', num_samples=num_samples,
+                type='InstanceMemoryBank',
+                num_samples=num_samples,
                 feat_dim=16),
             pu_probs=pu_probs,
             pu_start_epoch=3))
@@ -92,21 +94,22 @@ def test_model_losses_pu_switch_and_bank_update(tmp_path):
     np.save(tmp_path / 'p.npy', probs)
     model = _tiny_model(str(tmp_path / 'p.npy'))
     # constant images: all rotated copies identical -> invariance term 0
-    data = _batch(torch.full((4, 3, 16, 16), 100, dtype=torch.uint8),
-                  [1, 5, 2, 7])
+    data = _batch(
+        torch.full((4, 3, 16, 16), 100, dtype=torch.uint8), [1, 5, 2, 7])
     hub = MessageHub.get_current_instance()
     hub.update_info('epoch', 2)
     bank_before = model.memory_bank.bank.clone()
     losses = model(**model.data_preprocessor(data, True), mode='loss')
-    assert set(losses) == {'loss_cls', 'loss_mse', 'loss_nce', 'acc_rot',
-                           'pu_weight'}
+    assert set(losses) == {
+        'loss_cls', 'loss_mse', 'loss_nce', 'acc_rot', 'pu_weight'
+    }
     assert losses['loss_mse'].item() < 1e-10
     assert losses['pu_weight'].item() == 1.0  # before pu_start_epoch
     changed = (model.memory_bank.bank != bank_before).any(1)
     assert changed.nonzero().view(-1).tolist() == [1, 2, 5, 7]
     hub.update_info('epoch', 3)
-    data = _batch(torch.randint(0, 255, (4, 3, 16, 16), dtype=torch.uint8),
-                  [1, 5, 2, 7])
+    data = _batch(
+        torch.randint(0, 255, (4, 3, 16, 16), dtype=torch.uint8), [1, 5, 2, 7])
     losses = model(**model.data_preprocessor(data, True), mode='loss')
     expected = torch.cat([
         torch.ones(4),
@@ -168,8 +171,10 @@ def test_memory_bank_two_processes_equal_one(tmp_path):
     port = 29600 + os.getpid() % 300
     # fork: the children need not re-import the libraries
     mp.start_processes(
-        _worker, args=(2, port, feats, indices, str(tmp_path / 'b')),
-        nprocs=2, start_method='fork')
+        _worker,
+        args=(2, port, feats, indices, str(tmp_path / 'b')),
+        nprocs=2,
+        start_method='fork')
     for rank in range(2):
         assert torch.equal(torch.load(tmp_path / f'b_{rank}.pt'), single)
     fresh = InstanceMemoryBank(num_samples=10, feat_dim=4, seed=3).bank
@@ -182,8 +187,8 @@ def test_memory_bank_two_processes_equal_one(tmp_path):
 def _fd_cfg(root, work_dir, epochs):
     cfg = Config.fromfile(FD_CFG)
     cfg.work_dir = str(work_dir)
-    cfg.train_dataloader.update(batch_size=2, num_workers=0,
-                                persistent_workers=False)
+    cfg.train_dataloader.update(
+        batch_size=2, num_workers=0, persistent_workers=False)
     cfg.train_dataloader.dataset.data_root = root
     cfg.train_dataloader.dataset.pipeline[1].scale = 64
     cfg.model.memory_bank.num_samples = 4
@@ -199,8 +204,12 @@ def _fd_cfg(root, work_dir, epochs):
 
 @pytest.mark.slow
 def test_resume_restores_memory_bank(tmp_path):
-    root = make_imagenet(str(tmp_path / 'data'), num_classes=2,
-                         train_per_class=2, val_per_class=1, size=72)
+    root = make_imagenet(
+        str(tmp_path / 'data'),
+        num_classes=2,
+        train_per_class=2,
+        val_per_class=1,
+        size=72)
     runner = Runner.from_cfg(_fd_cfg(root, tmp_path / 'work', 1))
     initial = runner.model.memory_bank.bank.clone()
     runner.train()

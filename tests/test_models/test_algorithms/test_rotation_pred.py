@@ -58,16 +58,16 @@ def test_tensor_and_predict_modes():
     assert len(preds) == 3
     assert preds[0].rot_score.shape == (4, 4)
     assert torch.allclose(preds[0].rot_score.sum(1), torch.ones(4))
-    assert preds[0].rot_angle.tolist() == [
-        (0, 90, 180, 270)[k] for k in preds[0].rot_pred.tolist()
-    ]
+    assert preds[0].rot_angle.tolist() == [(0, 90, 180, 270)[k]
+                                           for k in preds[0].rot_pred.tolist()]
 
 
 def test_missing_labels_and_mismatched_head():
-    model = _model(
-        data_preprocessor=dict(type='SelfSupDataPreprocessor'))
+    model = _model(data_preprocessor=dict(type='SelfSupDataPreprocessor'))
     with pytest.raises(KeyError, match='rot_label'):
-        model(torch.rand(2, 3, 32, 32), [DataSample(), DataSample()],
-              mode='loss')
+        model(
+            torch.rand(2, 3, 32, 32),
+            [DataSample(), DataSample()],
+            mode='loss')
     with pytest.raises(ValueError, match='num_classes'):
         _model(angles='eight')

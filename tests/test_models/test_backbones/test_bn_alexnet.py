@@ -19,9 +19,8 @@ def test_shapes_of_every_output(size, spatial):
     with torch.no_grad():
         outs = model(torch.randn(2, 3, size, size))
     channels = (64, 192, 384, 256, 256)
-    assert [tuple(o.shape) for o in outs[:5]] == [
-        (2, c, s, s) for c, s in zip(channels, spatial)
-    ]
+    assert [tuple(o.shape) for o in outs[:5]
+            ] == [(2, c, s, s) for c, s in zip(channels, spatial)]
     assert tuple(outs[5].shape) == (2, 4096)
 
 
@@ -39,13 +38,12 @@ def test_architecture_matches_reference():
     model = _alexnet(with_fc=True)
     convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
     assert [(c.out_channels, c.kernel_size[0], c.stride[0], c.padding[0])
-            for c in convs] == [(64, 11, 4, 2), (192, 5, 1, 2),
-                                (384, 3, 1, 1), (256, 3, 1, 1),
-                                (256, 3, 1, 1)]
+            for c in convs] == [(64, 11, 4, 2), (192, 5, 1, 2), (384, 3, 1, 1),
+                                (256, 3, 1, 1), (256, 3, 1, 1)]
     assert all(c.bias is not None for c in convs)
     linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
-    assert [(m.in_features, m.out_features, m.bias) for m in linears
-            ] == [(9216, 4096, None), (4096, 4096, None)]
+    assert [(m.in_features, m.out_features, m.bias)
+            for m in linears] == [(9216, 4096, None), (4096, 4096, None)]
     assert not any(isinstance(m, torch.nn.Dropout) for m in model.modules())
 
 

@@ -31,11 +31,11 @@ def test_avg_pool_after_block3():
 def test_architecture_matches_reference():
     model = _nin(num_stages=4)
     convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
-    assert [(c.in_channels, c.out_channels, c.kernel_size[0]) for c in convs
-            ] == [(3, 192, 5), (192, 160, 1), (160, 96, 1), (96, 192, 5),
-                  (192, 192, 1), (192, 192, 1)] + [(192, 192, 3),
-                                                   (192, 192, 1),
-                                                   (192, 192, 1)] * 2
+    assert [(c.in_channels, c.out_channels, c.kernel_size[0])
+            for c in convs] == [(3, 192, 5), (192, 160, 1), (160, 96, 1),
+                                (96, 192, 5), (192, 192, 1),
+                                (192, 192, 1)] + [(192, 192, 3), (192, 192, 1),
+                                                  (192, 192, 1)] * 2
     assert all(c.bias is None for c in convs)
     assert isinstance(model.blocks[0][3], torch.nn.MaxPool2d)
     assert isinstance(model.blocks[1][3], torch.nn.AvgPool2d)

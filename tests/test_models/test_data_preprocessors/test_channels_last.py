@@ -30,7 +30,8 @@ def test_channels_last_changes_layout_not_values(mode):
             type='RotationDataPreprocessor',
             mode=mode,
             channels_last=True,
-            **NORM))(_batch(), training=True)
+            **NORM))(
+                _batch(), training=True)
     assert len(plain['inputs']) == len(fast['inputs'])
     for x, y in zip(plain['inputs'], fast['inputs']):
         assert x.is_contiguous()
@@ -48,16 +49,17 @@ def test_channels_last_model_loss_matches_default():
         head=dict(type='RotationHead', num_classes=4, in_channels=512))
     torch.manual_seed(0)
     plain = MODELS.build(
-        dict(cfg, data_preprocessor=dict(
-            type='RotationDataPreprocessor', **NORM)))
+        dict(
+            cfg,
+            data_preprocessor=dict(type='RotationDataPreprocessor', **NORM)))
     fast = MODELS.build(
-        dict(cfg,
-             data_preprocessor=dict(
-                 type='RotationDataPreprocessor', channels_last=True,
-                 **NORM)))
+        dict(
+            cfg,
+            data_preprocessor=dict(
+                type='RotationDataPreprocessor', channels_last=True, **NORM)))
     fast.load_state_dict(plain.state_dict())
     data = _batch(n=2, size=32)
     loss_plain = plain(**plain.data_preprocessor(data, True), mode='loss')
     loss_fast = fast(**fast.data_preprocessor(data, True), mode='loss')
-    torch.testing.assert_close(loss_fast['loss'], loss_plain['loss'],
-                               rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(
+        loss_fast['loss'], loss_plain['loss'], rtol=1e-4, atol=1e-5)

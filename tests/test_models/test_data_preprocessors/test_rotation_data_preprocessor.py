@@ -12,37 +12,44 @@ NORM = dict(
     mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)
 
 
-def _batch(with_rotation, clockwise=False, n=3, size=8):
+def _batch(with_rotation, clockwise=False, n=3, size=8, angles='four'):
     pipeline = [dict(type='PackInputs')]
     if with_rotation:
         pipeline = [
-            dict(type='RotationWithLabels', clockwise=clockwise),
+            dict(
+                type='RotationWithLabels', clockwise=clockwise, angles=angles),
             dict(type='PackInputs', algorithm_keys=['rot_label'])
         ]
     pipeline = Compose([TRANSFORMS.build(t) for t in pipeline])
     rng = np.random.default_rng(3)
     samples = [
-        pipeline(dict(img=rng.integers(0, 256, (size, size, 3),
-                                       dtype=np.uint8))) for _ in range(n)
+        pipeline(
+            dict(img=rng.integers(0, 256, (size, size, 3), dtype=np.uint8)))
+        for _ in range(n)
     ]
     return default_collate(samples)
 
 
 @pytest.mark.parametrize('clockwise', [False, True])
-def test_device_path_equals_transform_path_bit_for_bit(clockwise):
-    transform_pre = MODELS.build(dict(type='SelfSupDataPreprocessor',
-                                      **NORM))
+@pytest.mark.parametrize('angles,num', [('four', 4), ('two_0_180', 2),
+                                        ('two_90_270', 2)])
+def test_device_path_equals_transform_path_bit_for_bit(clockwise, angles, num):
+    transform_pre = MODELS.build(dict(type='SelfSupDataPreprocessor', **NORM))
     device_pre = MODELS.build(
-        dict(type='RotationDataPreprocessor', clockwise=clockwise, **NORM))
-    a = transform_pre(_batch(True, clockwise), training=True)
+        dict(
+            type='RotationDataPreprocessor',
+            clockwise=clockwise,
+            angles=angles,
+            **NORM))
+    a = transform_pre(_batch(True, clockwise, angles=angles), training=True)
     b = device_pre(_batch(False), training=True)
-    assert len(a['inputs']) == len(b['inputs']) == 4
+    assert len(a['inputs']) == len(b['inputs']) == num
     for x, y in zip(a['inputs'], b['inputs']):
         assert x.dtype == y.dtype == torch.float32
         assert torch.equal(x, y)
     for sa, sb in zip(a['data_samples'], b['data_samples']):
         assert torch.as_tensor(sa.rot_label).tolist() == \
-            sb.rot_label.tolist() == [0, 1, 2, 3]
+            sb.rot_label.tolist() == list(range(num))
 
 
 def test_already_rotated_batches_pass_through():

@@ -14,8 +14,9 @@ def test_conv_classifier_shapes_and_loss():
     feats = (torch.randn(4, 96, 16, 16), )
     assert tuple(head(feats).shape) == (4, 10)
     convs = [m for m in head.modules() if isinstance(m, torch.nn.Conv2d)]
-    assert [(c.out_channels, c.kernel_size[0]) for c in convs] == [
-        (192, 3), (192, 1), (192, 1)]
+    assert [(c.out_channels, c.kernel_size[0]) for c in convs] == [(192, 3),
+                                                                   (192, 1),
+                                                                   (192, 1)]
     samples = [DataSample().set_gt_label(i) for i in range(4)]
     assert head.loss(feats, samples)['loss'] > 0
     # He-normal (fan-out) init of the new block, as the official NIN

@@ -1,0 +1,7 @@
+# Linear evaluation (AvgPool) of a RotNet ResNet-50 on iNaturalist 2018
+# (8142 species).
+#   bash benchmarks/classification/dist_train_linear.sh THIS PRETRAINED 8
+_base_ = [
+    '../_base_/inat18_linear-eval.py', '../_base_/linear-eval_resnet50.py'
+]
+model = dict(head=dict(num_classes=8142))
