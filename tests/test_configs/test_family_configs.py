@@ -152,7 +152,9 @@ def test_dist_train_two_cpu_processes(config, data, tmp_path):
         site.mkdir()
         (site / 'sitecustomize.py').write_text(
             'from mmselfsup_rot.testing import cifar10_checksums_skipped\n'
-            'cifar10_checksums_skipped().__enter__()\n')
+            '# kept referenced: a collected context would restore the sums\n'
+            '_unchecked = cifar10_checksums_skipped()\n'
+            '_unchecked.__enter__()\n')
         env['PYTHONPATH'] = os.pathsep.join([str(site), REPO])
     proc = run_tool(
         [

@@ -1,6 +1,7 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 """End-to-end: the published ResNet-50 recipe through tools/ on a miniature
 ImageNet (32 px, a few iterations)."""
+import ast
 import os.path as osp
 
 import pytest
@@ -69,10 +70,12 @@ def test_test_tools_report_rotation_accuracy(trained, mini_imagenet, tmp_path):
     results = []
     for proc in (single, dist):
         last = proc.stdout.strip().splitlines()[-1]
-        metrics = eval(last)  # the printed metrics dict
-        assert {
-            'rotation/accuracy', 'rotation/accuracy_0', 'rotation/accuracy_270'
-        } <= metrics.keys(), last
+        metrics = ast.literal_eval(last)  # the printed metrics dict
+        assert metrics.keys() == {
+            'rotation/accuracy', 'rotation/accuracy_0deg',
+            'rotation/accuracy_90deg', 'rotation/accuracy_180deg',
+            'rotation/accuracy_270deg'
+        }, last
         assert 0 <= metrics['rotation/accuracy'] <= 100
         results.append(metrics)
     assert 'gloo backend with 2 CPU processes' in dist.stdout
