@@ -81,3 +81,30 @@ def test_frozen_stages_and_norm_eval():
     bns = [m for m in norm_eval.modules() if isinstance(m, _BatchNorm)]
     assert bns and not any(m.training for m in bns)
     assert norm_eval.convs[0].conv.training
+
+
+@pytest.mark.parametrize('prefix', [None, 'backbone.'])
+def test_pretrained_init_with_and_without_prefix(tmp_path, prefix):
+    """A RotationPred checkpoint (``backbone.`` prefix, fc block included)
+    or backbone-only weights initialise the conv-only network exactly."""
+    source = MODELS.build(dict(type='RotNetAlexNet', with_fc=True))
+    source.init_weights()
+    with torch.no_grad():  # BN statistics as after training
+        for module in source.modules():
+            if isinstance(module, _BatchNorm):
+                module.running_mean.uniform_(-1, 1)
+    state = source.state_dict()
+    if prefix:
+        state = {prefix + k: v for k, v in state.items()}
+        state['head.fc.weight'] = torch.zeros(4, 4096)
+    path = tmp_path / 'ckpt.pth'
+    torch.save({'state_dict': state}, path)
+    init_cfg = dict(type='Pretrained', checkpoint=str(path))
+    if prefix:
+        init_cfg['prefix'] = prefix
+    target = MODELS.build(dict(type='RotNetAlexNet', init_cfg=init_cfg))
+    target.init_weights()
+    loaded = target.state_dict()
+    assert loaded and not any(k.startswith('fc_block') for k in loaded)
+    for key, value in loaded.items():
+        assert torch.equal(value, source.state_dict()[key]), key
