@@ -8,8 +8,7 @@ from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from torch.utils.data import DataLoader
 
-from mmselfsup_rot.engine.hooks.non_finite_loss_hook import \
-    NonFiniteLossError
+from mmselfsup_rot.engine.hooks.non_finite_loss_hook import NonFiniteLossError
 
 
 class TwoTermModel(BaseModel):
