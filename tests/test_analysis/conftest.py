@@ -102,11 +102,45 @@ def zoo_runs(tmp_path_factory):
         str(features), '--low-shot', '--k-values', '1', '2', '--num-samples',
         '2', '--jobs', '1'
     ])
+    # the published multi-head config (224 px pipelines) on a ResNet-18:
+    # its pooling windows give 9216/2304/2048/2304/2048 dims
+    multi_head = pretrain / 'multi_head'
+    run_tool([
+        'python',
+        osp.join(REPO, 'tools', 'train.py'),
+        repo_config('benchmarks/classification/imagenet/'
+                    'multi-head-linear_resnet50_*_in1k.py'), '--work-dir',
+        str(multi_head), '--cfg-options'
+    ] + _loader_options('train_dataloader', data, 30) +
+             _loader_options('val_dataloader', data, 30) +
+             _loader_options('test_dataloader', data, 30) + [
+                 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+                 'model.backbone.depth=18', 'model.head.num_classes=10',
+                 'model.head.in_channels=[9216,2304,2048,2304,2048]',
+                 f'model.backbone.init_cfg.checkpoint={ckpt}'
+             ])
+    # kNN on features extracted with the published kNN config
+    knn = work / 'knn' / 'features'
+    run_tool([
+        'python',
+        osp.join(REPO, 'tools', 'benchmarks', 'extract.py'),
+        repo_config('benchmarks/classification/imagenet/knn_resnet50_*.py'),
+        '--checkpoint', ckpt, '--out-dir',
+        str(knn), '--cfg-options', 'model.backbone.depth=18'
+    ] + _loader_options('extract_dataloaders.train', data, 30) +
+             _loader_options('extract_dataloaders.val', data, 30))
+    run_tool([
+        'python',
+        osp.join(REPO, 'tools', 'benchmarks', 'knn.py'),
+        str(knn), '--ks', '10', '20'
+    ])
     return dict(
         root=root,
         work=work,
         pretrain=pretrain,
         probe=probe,
+        multi_head=multi_head,
+        knn=knn,
         features=features,
         checkpoint=ckpt,
         config=pre_cfg,

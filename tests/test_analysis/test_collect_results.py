@@ -55,7 +55,7 @@ def collected(zoo_runs, tmp_path_factory):
 def test_tables_are_deterministic(collected):
     first, second = collected['texts']
     assert first == second
-    assert '3 runs found, 2 benchmark runs attributed' in collected['stdout']
+    assert '5 runs found, 4 benchmark runs attributed' in collected['stdout']
 
 
 def test_logged_metrics_land_in_their_cells(zoo_runs, collected):
@@ -85,6 +85,23 @@ def test_logged_metrics_land_in_their_cells(zoo_runs, collected):
     other = zoo.split('### Other benchmark runs')[1]
     assert f'| `{name}` | `resnet18_linear-' in other
     assert f'accuracy/top1: {top1:.2f}' in other
+
+
+def test_multi_head_and_knn_runs_land_in_their_cells(zoo_runs, collected):
+    zoo = collected['texts'][0][0]
+    name = osp.basename(zoo_runs['config'])[:-3]
+    scalars = read_scalars(str(zoo_runs['multi_head']))
+    expected = [
+        f'{last_value(scalars, f"multi-head/feature{i}_top1"):.2f}'
+        for i in range(1, 6)
+    ]
+    row = _row(zoo, 'ImageNet linear evaluation', name, 'ours')
+    assert row == expected + ['']  # no AvgPool linear run
+    with open(zoo_runs['knn'] / 'knn_results.json') as f:
+        knn = json.load(f)
+    row = _row(zoo, 'ImageNet kNN', name, 'ours')
+    assert row == [f'{knn["10"]["top1"]:.2f}', f'{knn["20"]["top1"]:.2f}',
+                   '', '']
 
 
 def test_published_anchors_and_empty_cells(collected):
