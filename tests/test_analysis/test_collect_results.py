@@ -100,8 +100,9 @@ def test_multi_head_and_knn_runs_land_in_their_cells(zoo_runs, collected):
     with open(zoo_runs['knn'] / 'knn_results.json') as f:
         knn = json.load(f)
     row = _row(zoo, 'ImageNet kNN', name, 'ours')
-    assert row == [f'{knn["10"]["top1"]:.2f}', f'{knn["20"]["top1"]:.2f}',
-                   '', '']
+    assert row == [
+        f'{knn["10"]["top1"]:.2f}', f'{knn["20"]["top1"]:.2f}', '', ''
+    ]
 
 
 def test_published_anchors_and_empty_cells(collected):

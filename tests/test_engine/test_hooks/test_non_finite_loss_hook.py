@@ -28,17 +28,17 @@ class TwoTermModel(BaseModel):
 
 
 def _runner(tmp_path, bad_iter):
-    loader = DataLoader([torch.ones(2)] * 8,
-                        batch_size=2,
-                        collate_fn=lambda batch: dict(inputs=batch))
+    loader = DataLoader(
+        [torch.ones(2)] * 8,
+        batch_size=2,
+        collate_fn=lambda batch: dict(inputs=batch))
     return Runner(
         model=TwoTermModel(bad_iter),
         work_dir=str(tmp_path),
         train_dataloader=loader,
         train_cfg=dict(by_epoch=True, max_epochs=2),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
-        default_hooks=dict(
-            checkpoint=dict(type='CheckpointHook', interval=1)),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1)),
         custom_hooks=[dict(type='NonFiniteLossHook')],
         default_scope='mmpretrain')
 
