@@ -1,8 +1,12 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
+import os.path as osp
+import sys
+
 import numpy as np
 import pytest
 
 from mmselfsup_rot.benchmarks import knn_classify, make_subset_ann
+from tests.conftest import REPO, run_tool
 
 
 def test_knn_on_clustered_features_and_vote_weighting():
@@ -59,3 +63,27 @@ def test_subset_from_simclr_list(tmp_path):
         make_subset_ann(ann, str(out), image_list=str(names))
     with pytest.raises(ValueError, match='exactly one'):
         make_subset_ann(ann, str(out))
+
+
+def test_subset_tool_command_line(tmp_path):
+    """The documented commands of tools/benchmarks/make_imagenet_subset.py
+    write the same files as the function."""
+    ann = _ann(tmp_path)
+    tool = osp.join(REPO, 'tools', 'benchmarks', 'make_imagenet_subset.py')
+    out = tmp_path / 'meta' / 'train_10percent.txt'
+    proc = run_tool(
+        [sys.executable, tool, ann,
+         str(out), '--fraction', '0.1', '--seed', '1'])
+    assert proc.stdout.strip().splitlines()[-1] == f'6 images -> {out}'
+    ref = tmp_path / 'ref.txt'
+    make_subset_ann(ann, str(ref), fraction=0.1, seed=1)
+    assert out.read_text() == ref.read_text()
+    names = tmp_path / '1percent.txt'
+    names.write_text('n00000001_2.JPEG\n')
+    run_tool([
+        sys.executable, tool, ann,
+        str(tmp_path / 'one.txt'), '--image-list',
+        str(names)
+    ])
+    assert (tmp_path / 'one.txt').read_text() == \
+        'n00000001/n00000001_2.JPEG 1\n'
