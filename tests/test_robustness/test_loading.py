@@ -4,6 +4,7 @@ files are skipped with a warning, counted across dataloader workers."""
 import io
 import os.path as osp
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -49,6 +50,13 @@ def _write_formats(folder):
     rgba.putalpha(0)
     rgba.save(osp.join(folder, 'rgba.png'))
     files['rgba.png'] = (50, 100, 200)
+    img.convert('LA').save(osp.join(folder, 'grey_alpha.png'))
+    files['grey_alpha.png'] = (grey, grey, grey)
+    # 16 bits per channel colour (PIL cannot write it; OpenCV writes BGR)
+    bgr16 = np.empty((4, 6, 3), np.uint16)
+    bgr16[:] = np.array([50, 100, 200], np.uint16) * 257
+    assert cv2.imwrite(osp.join(folder, 'rgb16.png'), bgr16)
+    files['rgb16.png'] = (50, 100, 200)
     return files
 
 
