@@ -273,6 +273,22 @@ def _merge_options(cfg: Config, work_dir: Optional[str],
             loader['persistent_workers'] = False
 
 
+def add_robustness_hooks(cfg: Config) -> None:
+    """Give a fine-tuning run the pretraining runs' protection: checkpoints
+    written atomically (``--resume`` after a kill) and a stop at the first
+    non-finite loss. mmdet/mmseg configs live in their own registry scope,
+    so our hooks are named with the ``mmpretrain.`` scope prefix."""
+    hooks = cfg.get('default_hooks') or {}
+    checkpoint = hooks.get('checkpoint')
+    if checkpoint is not None and checkpoint.get('type') in (
+            'CheckpointHook', 'mmengine.CheckpointHook'):
+        checkpoint['type'] = 'mmpretrain.AtomicCheckpointHook'
+    custom = list(cfg.get('custom_hooks') or [])
+    if not any('NonFiniteLossHook' in str(h.get('type')) for h in custom):
+        custom.append(dict(type='mmpretrain.NonFiniteLossHook'))
+    cfg.custom_hooks = custom
+
+
 def run_transfer(config: str,
                  pretrained: str,
                  work_dir: Optional[str] = None,
@@ -299,6 +315,7 @@ def run_transfer(config: str,
         raise FileNotFoundError(f'Config not found: {config}')
     cfg = Config.fromfile(config)
     _merge_options(cfg, work_dir, cfg_options, launcher)
+    add_robustness_hooks(cfg)
     adapt_cfg_to_cpu(cfg, launcher)
     state, paths = prepare_pretrained(cfg, pretrained)
     check = cfg.get('pretrained_check') or {}

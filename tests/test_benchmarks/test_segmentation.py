@@ -107,6 +107,9 @@ def test_fcn_alexnet_voc12(voc12, mini_imagenet, tmp_path_factory, tmp_path):
     out = launch('mmsegmentation', ALEX_CFG, ckpt, tmp_path, options).stdout
     assert 'backbone loads 35/35 tensors' in out
     assert 'Pretrained weights verified: 35 tensors equal' in out
+    # the launcher's atomic checkpoints and non-finite-loss stop
+    assert re.search(r'\) AtomicCheckpointHook', out)
+    assert re.search(r'\) NonFiniteLossHook', out)
     _assert_miou(out, osp.basename(ALEX_CFG))
 
 
