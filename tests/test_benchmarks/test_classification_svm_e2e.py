@@ -123,3 +123,47 @@ def test_weights_load_and_bad_checkpoint_is_clear(voc_setup):
     torch.save({'state_dict': {'head.fc.weight': torch.zeros(1)}}, bad)
     with pytest.raises(CheckpointError, match='none under "backbone."'):
         load_backbone_weights(model.backbone, str(bad))
+
+
+def test_bn_alexnet_svm_config_with_the_papers_pooling(
+        voc_setup, mini_imagenet, tmp_path_factory):
+    """The BN-AlexNet SVM config as published (resize 256, crop 224,
+    conv1..conv5 max-pooled to 9216/9408/9600/9216/9216 dims) from a RotNet
+    checkpoint of our own AlexNet pretraining config."""
+    from transfer_helpers import rotnet_checkpoint
+    _, _, root = voc_setup
+    ckpt = rotnet_checkpoint(tmp_path_factory, mini_imagenet, 'alexnet')
+    voc = osp.join(root, 'VOCdevkit', 'VOC2007') + '/'
+    base = osp.join(REPO, 'benchmarks', 'svm_voc07',
+                    'bn-alexnet_conv1-5_voc07.py')
+    loader = ('dict(batch_size=9, num_workers=0, dataset=dict('
+              f'data_root={voc!r}, metainfo=dict(classes={CLASSES!r})))')
+    cfg = root / 'alexnet_cfg.py'
+    cfg.write_text(f'_base_ = [{base!r}]\n'
+                   f'extract_dataloaders = dict(trainval={loader}, '
+                   f'test={loader})\n')
+    feats = root / 'alexnet_features'
+    run_tool([
+        'python',
+        osp.join(REPO, 'tools', 'benchmarks', 'extract.py'),
+        str(cfg), '--checkpoint', ckpt, '--out-dir',
+        str(feats)
+    ])
+    meta = json.loads((feats / 'test_meta.json').read_text())
+    assert meta['layers'] == {
+        'conv1': 9216,
+        'conv2': 9408,
+        'conv3': 9600,
+        'conv4': 9216,
+        'conv5': 9216
+    }
+    proc = run_tool([
+        'python',
+        osp.join(REPO, 'tools', 'benchmarks', 'svm_voc07.py'),
+        str(feats), '--jobs', '1'
+    ])
+    results = json.loads((feats / 'svm_results.json').read_text())
+    assert list(results) == ['conv1', 'conv2', 'conv3', 'conv4', 'conv5']
+    for layer, res in results.items():
+        assert 0 < res['mAP'] <= 100
+        assert f'| {layer} | {res["mAP"]:.2f} |' in proc.stdout
