@@ -176,3 +176,57 @@ def test_dist_train_two_cpu_processes(config, data, tmp_path):
     # rank 0 saved the bank: all 4 slots moved, both ranks' images
     assert (state['memory_bank.bank'] != initial).any(1).all()
     assert torch.allclose(state['memory_bank.bank'].norm(dim=1), torch.ones(4))
+
+
+# A checkpoint of each family's pretraining config feeds the benchmark
+# configs of its backbone: frozen features are exactly the pretrained ones.
+EVALUATIONS = [
+    ('configs/feature-decoupling_alexnet-bn_1xb192-steplr-245e_in1k.py',
+     'benchmarks/classification/imagenet/'
+     'multi-head-linear_bn-alexnet_1xb192-steplr-35e_in1k.py'),
+    ('configs/aet-projective_alexnet-bn_4xb192-steplr-200e_in1k.py',
+     'benchmarks/classification/imagenet/'
+     'linear_bn-alexnet-conv5_1xb192-steplr-35e_in1k.py'),
+    ('configs/avt-projective_nin-4b_1xb512-steplr-1500e_cifar10.py',
+     'benchmarks/classification/cifar10/'
+     'nin-block2_nonlinear-1xb128-steplr-100e_cifar10.py'),
+]
+
+
+@pytest.mark.parametrize('pretrain,benchmark', EVALUATIONS)
+def test_checkpoint_feeds_benchmark_config(pretrain, benchmark, data,
+                                           tmp_path):
+    from mmengine.runner import Runner
+    pre_cfg = Config.fromfile(osp.join(REPO, pretrain))
+    if 'feature-decoupling' in pretrain:
+        pre_cfg.model.pu_probs = None
+        pre_cfg.model.memory_bank.num_samples = 4
+    source = MODELS.build(pre_cfg.model)
+    source.init_weights()
+    ckpt = str(tmp_path / 'pretrained.pth')
+    torch.save({'state_dict': source.state_dict()}, ckpt)
+
+    cfg = Config.fromfile(osp.join(REPO, benchmark))
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.model.backbone.init_cfg.checkpoint = ckpt
+    cifar = 'cifar10' in benchmark
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[name].update(batch_size=2, num_workers=0, persistent_workers=False)
+        if cifar:
+            cfg[name].dataset.update(data_root=data['cifar'], indices=4)
+        else:
+            cfg[name].dataset.data_root = data['folder']
+    cfg.train_cfg.update(max_epochs=1, val_interval=1)
+    with cifar10_checksums_skipped():
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        metrics = runner.val_loop.run()
+    assert metrics
+    trained = runner.model.backbone.state_dict()
+    expected = {
+        k[len('backbone.'):]: v
+        for k, v in source.state_dict().items() if k.startswith('backbone.')
+    }
+    assert trained.keys() <= expected.keys()
+    for key, value in trained.items():
+        assert torch.equal(value, expected[key]), key
