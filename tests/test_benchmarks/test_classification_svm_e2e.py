@@ -125,8 +125,9 @@ def test_weights_load_and_bad_checkpoint_is_clear(voc_setup):
         load_backbone_weights(model.backbone, str(bad))
 
 
-def test_bn_alexnet_svm_config_with_the_papers_pooling(
-        voc_setup, mini_imagenet, tmp_path_factory):
+def test_bn_alexnet_svm_config_with_the_papers_pooling(voc_setup,
+                                                       mini_imagenet,
+                                                       tmp_path_factory):
     """The BN-AlexNet SVM config as published (resize 256, crop 224,
     conv1..conv5 max-pooled to 9216/9408/9600/9216/9216 dims) from a RotNet
     checkpoint of our own AlexNet pretraining config."""

@@ -71,9 +71,10 @@ def test_subset_tool_command_line(tmp_path):
     ann = _ann(tmp_path)
     tool = osp.join(REPO, 'tools', 'benchmarks', 'make_imagenet_subset.py')
     out = tmp_path / 'meta' / 'train_10percent.txt'
-    proc = run_tool(
-        [sys.executable, tool, ann,
-         str(out), '--fraction', '0.1', '--seed', '1'])
+    proc = run_tool([
+        sys.executable, tool, ann,
+        str(out), '--fraction', '0.1', '--seed', '1'
+    ])
     assert proc.stdout.strip().splitlines()[-1] == f'6 images -> {out}'
     ref = tmp_path / 'ref.txt'
     make_subset_ann(ann, str(ref), fraction=0.1, seed=1)
