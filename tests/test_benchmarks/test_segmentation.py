@@ -104,7 +104,10 @@ def test_fcn_alexnet_voc12(voc12, mini_imagenet, tmp_path_factory, tmp_path):
     ckpt = rotnet_checkpoint(tmp_path_factory, mini_imagenet, 'alexnet')
     options = _common() + _test_loaders(voc12) + _train_set(
         'train_dataloader.dataset', voc12)
-    out = launch('mmsegmentation', ALEX_CFG, ckpt, tmp_path, options).stdout
+    # two gloo processes: the distributed path of the launcher
+    out = launch('mmsegmentation', ALEX_CFG, ckpt, tmp_path, options,
+                 gpus=2).stdout
+    assert 'gloo backend with 2 CPU processes' in out
     assert 'backbone loads 35/35 tensors' in out
     assert 'Pretrained weights verified: 35 tensors equal' in out
     # the launcher's atomic checkpoints and non-finite-loss stop
