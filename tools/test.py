@@ -63,10 +63,9 @@ def main() -> None:
     # mmengine's non-strict load that only warns
     from mmselfsup_rot.utils.checkpoint import (CheckpointError,
                                                 check_checkpoint_fits)
-    try:
+    from mmselfsup_rot.utils.cli import errors_as_one_line
+    with errors_as_one_line(CheckpointError):
         check_checkpoint_fits(runner.model, args.checkpoint)
-    except CheckpointError as err:
-        raise SystemExit(f'error: {err}') from None
     if args.out:
         from mmengine.evaluator import DumpResults
         runner.test_evaluator.metrics.append(

@@ -136,12 +136,11 @@ def main() -> None:
     from mmselfsup_rot.utils.checkpoint import (CheckpointError,
                                                 check_checkpoint_fits,
                                                 check_pretrained_init_cfgs)
-    try:
+    from mmselfsup_rot.utils.cli import errors_as_one_line
+    with errors_as_one_line(CheckpointError):
         check_pretrained_init_cfgs(runner.model)
         if cfg.get('load_from'):
             check_checkpoint_fits(runner.model, cfg.load_from)
-    except CheckpointError as err:
-        raise SystemExit(f'error: {err}') from None
     runner.train()
 
 

@@ -275,9 +275,10 @@ def _merge_options(cfg: Config, work_dir: Optional[str],
 
 def add_robustness_hooks(cfg: Config) -> None:
     """Give a fine-tuning run the pretraining runs' protection: checkpoints
-    written atomically (``--resume`` after a kill) and a stop at the first
-    non-finite loss. mmdet/mmseg configs live in their own registry scope,
-    so our hooks are named with the ``mmpretrain.`` scope prefix."""
+    written atomically (a kill during a save leaves no truncated latest
+    checkpoint) and a stop at the first non-finite loss. mmdet/mmseg
+    configs live in their own registry scope, so our hooks are named with
+    the ``mmpretrain.`` scope prefix."""
     hooks = cfg.get('default_hooks') or {}
     checkpoint = hooks.get('checkpoint')
     if checkpoint is not None and checkpoint.get('type') in (

@@ -292,7 +292,6 @@ def check_datasets_or_exit(cfg, mode: str = 'train') -> None:
     """:func:`check_datasets` of the loaders a ``mode`` run reads, exiting
     with the one-line message instead of a traceback (for command-line
     tools)."""
-    try:
+    from mmselfsup_rot.utils.cli import errors_as_one_line
+    with errors_as_one_line(DatasetError, prefix='Dataset error: '):
         check_datasets(cfg, loaders_used_by(cfg, mode))
-    except DatasetError as err:
-        raise SystemExit(f'Dataset error: {err}') from None

@@ -13,11 +13,13 @@ import torch
 from conftest import REPO, run_tool
 from mmengine.config import Config
 from mmengine.runner import Runner
-from transfer_helpers import _free_port, rotnet_checkpoint
+from transfer_helpers import free_port, rotnet_checkpoint
 
 from mmselfsup_rot.benchmarks import make_subset_ann, save_backbone_checkpoint
 from mmselfsup_rot.testing import make_inat2018, make_places205
 from mmselfsup_rot.utils.checkpoint import get_state_dict, load_checkpoint_file
+from mmselfsup_rot.utils.launch import replace_sync_bn
+from mmselfsup_rot.utils.logs import read_scalars
 
 pytestmark = pytest.mark.slow
 CLS = osp.join(REPO, 'benchmarks', 'classification')
@@ -71,9 +73,7 @@ def _tiny(cfg: Config, data_root: str, num_classes: int) -> None:
     for name in ('val_evaluator', 'test_evaluator'):
         if cfg[name].type == 'Accuracy':
             cfg[name].topk = (1, )  # 2-3 classes: no top-5
-    cfg.model.backbone.norm_cfg = dict(type='BN')  # SyncBN needs CUDA
-    if cfg.model.backbone.type == 'RotNetAlexNet':
-        cfg.model.backbone.pop('norm_cfg')
+    replace_sync_bn(cfg.model)  # SyncBN needs CUDA
 
 
 @pytest.mark.parametrize('config', CONFIGS)
@@ -112,10 +112,7 @@ def test_classification_config_trains_and_reports(config, datasets, backbones,
         assert {f'multi-head/{n}_top1' for n in names} <= metrics.keys()
     else:
         assert 0 <= metrics['accuracy/top1'] <= 100
-    with open(
-            glob.glob(osp.join(tmp_path, '*', 'vis_data',
-                               'scalars.json'))[0]) as f:
-        losses = [json.loads(line) for line in f if '"loss"' in line]
+    losses = [r for r in read_scalars(str(tmp_path)) if 'loss' in r]
     assert losses and all(
         torch.isfinite(torch.tensor(r['loss'])) for r in losses)
 
@@ -123,7 +120,7 @@ def test_classification_config_trains_and_reports(config, datasets, backbones,
 def _launch(script: str, *args, env=None):
     return run_tool(
         ['bash', osp.join(CLS, script)] + [str(a) for a in args],
-        env=dict(PORT=str(_free_port()), OMP_NUM_THREADS='1', **(env or {})))
+        env=dict(PORT=str(free_port()), OMP_NUM_THREADS='1', **(env or {})))
 
 
 def _tiny_options(data_root: str, num_classes: int) -> list:
@@ -179,9 +176,7 @@ def test_semi_sup_grid_launcher(datasets, mini_imagenet, tmp_path_factory,
     for mult in (1, 10):
         run = tmp_path / f'lr0.1_head{mult}'
         assert (run / 'epoch_1.pth').is_file()
-        with open(glob.glob(str(run / '*' / 'vis_data' /
-                                'scalars.json'))[0]) as f:
-            first = json.loads(f.readline())
+        first = read_scalars(str(run))[0]
         # the grid point reached the optimizer: base lr of the backbone
         assert first['lr'] == pytest.approx(0.1)
 

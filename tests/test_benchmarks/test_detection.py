@@ -116,8 +116,8 @@ def test_faster_rcnn_alexnet_conv5_voc07(voc, mini_imagenet, tmp_path_factory,
         'train_dataloader.dataset.pipeline.2.scale=(96,64)',
     ]
     # two gloo processes: the distributed path of the launcher
-    out = launch('mmdetection', ALEX_CFG, ckpt, tmp_path, options,
-                 gpus=2).stdout
+    out = launch(
+        'mmdetection', ALEX_CFG, ckpt, tmp_path, options, gpus=2).stdout
     assert 'gloo backend with 2 CPU processes' in out
     # conv1..conv5 (conv + BN: 7 tensors each); fc6/fc7 are allowed unused
     assert 'backbone loads 35/35 tensors' in out

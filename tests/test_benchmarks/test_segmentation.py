@@ -105,8 +105,8 @@ def test_fcn_alexnet_voc12(voc12, mini_imagenet, tmp_path_factory, tmp_path):
     options = _common() + _test_loaders(voc12) + _train_set(
         'train_dataloader.dataset', voc12)
     # two gloo processes: the distributed path of the launcher
-    out = launch('mmsegmentation', ALEX_CFG, ckpt, tmp_path, options,
-                 gpus=2).stdout
+    out = launch(
+        'mmsegmentation', ALEX_CFG, ckpt, tmp_path, options, gpus=2).stdout
     assert 'gloo backend with 2 CPU processes' in out
     assert 'backbone loads 35/35 tensors' in out
     assert 'Pretrained weights verified: 35 tensors equal' in out

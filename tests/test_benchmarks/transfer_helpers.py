@@ -34,7 +34,7 @@ def rotnet_checkpoint(tmp_path_factory, data_root: str, arch: str) -> str:
     return str(ckpt)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
@@ -49,7 +49,7 @@ def launch(area: str,
            check: bool = True):
     """``bash benchmarks/<area>/dist_train.sh CONFIG CKPT GPUS ...``."""
     root = DET if area == 'mmdetection' else SEG
-    port = _free_port()  # other test runs may hold the default one
+    port = free_port()  # other test runs may hold the default one
     return run_tool(
         [
             'bash',

@@ -16,8 +16,9 @@ import pytest
 import torch
 from conftest import REPO, run_tool
 from mmengine.config import Config
+from mmengine.runner import Runner
 from mmpretrain.registry import MODELS
-from transfer_helpers import _free_port
+from transfer_helpers import free_port
 
 import mmselfsup_rot  # noqa: F401
 from mmselfsup_rot.models.memories import InstanceMemoryBank
@@ -144,7 +145,7 @@ def test_dist_train_two_cpu_processes(config, data, tmp_path):
     work = tmp_path / 'dist'
     options = _options(config, data)
     options.remove('default_hooks.checkpoint.save_last=False')
-    env = dict(PORT=str(_free_port()), OMP_NUM_THREADS='1')
+    env = dict(PORT=str(free_port()), OMP_NUM_THREADS='1')
     if 'cifar10' in config:
         # every process of the launch reads the miniature without the real
         # files' MD5 sums (see cifar10_checksums_skipped)
@@ -196,7 +197,6 @@ EVALUATIONS = [
 @pytest.mark.parametrize('pretrain,benchmark', EVALUATIONS)
 def test_checkpoint_feeds_benchmark_config(pretrain, benchmark, data,
                                            tmp_path):
-    from mmengine.runner import Runner
     pre_cfg = Config.fromfile(osp.join(REPO, pretrain))
     if 'feature-decoupling' in pretrain:
         pre_cfg.model.pu_probs = None

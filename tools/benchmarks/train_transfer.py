@@ -50,7 +50,10 @@ def main() -> None:
     from mmselfsup_rot.benchmarks.transfer import (PretrainedMismatchError,
                                                    run_transfer)
     from mmselfsup_rot.utils.checkpoint import CheckpointError
-    try:
+    from mmselfsup_rot.utils.cli import errors_as_one_line
+
+    # the weights would not load: one line, before any training step
+    with errors_as_one_line(PretrainedMismatchError, CheckpointError):
         run_transfer(
             args.config,
             args.pretrained,
@@ -58,9 +61,6 @@ def main() -> None:
             cfg_options=args.cfg_options,
             launcher=args.launcher,
             test=not args.no_test)
-    except (PretrainedMismatchError, CheckpointError) as err:
-        # the weights would not load: one line, before any training step
-        raise SystemExit(f'error: {err}') from None
 
 
 if __name__ == '__main__':
