@@ -5,6 +5,7 @@ import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
+from mmengine.dist import is_main_process
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
@@ -71,7 +72,8 @@ def main() -> None:
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))
     metrics = runner.test()
-    print(metrics)
+    if is_main_process():  # every rank holds the same metrics: print once
+        print(metrics)
 
 
 if __name__ == '__main__':

@@ -69,8 +69,14 @@ def test_test_tools_report_rotation_accuracy(trained, mini_imagenet, tmp_path):
         env=dict(PORT='29513'))
     results = []
     for proc in (single, dist):
-        last = proc.stdout.strip().splitlines()[-1]
-        metrics = ast.literal_eval(last)  # the printed metrics dict
+        # the metrics dict, printed once (by rank 0 only when distributed)
+        printed = [
+            line for line in proc.stdout.splitlines()
+            if line.startswith("{'rotation/")
+        ]
+        assert len(printed) == 1, printed
+        last = printed[0]
+        metrics = ast.literal_eval(last)
         assert metrics.keys() == {
             'rotation/accuracy', 'rotation/accuracy_0deg',
             'rotation/accuracy_90deg', 'rotation/accuracy_180deg',
