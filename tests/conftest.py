@@ -68,7 +68,7 @@ def mmpretrain_default_scope():
 @pytest.fixture(scope='session')
 def mini_imagenet(tmp_path_factory):
     """Two classes, 8 train / 4 val images of 40 px in ImageNet layout."""
-    from mmselfsup_rot.testing import make_imagenet
+    from mmselfsup_rot.datasets.miniature import make_imagenet
     root = tmp_path_factory.mktemp('imagenet')
     return make_imagenet(
         str(root), num_classes=2, train_per_class=4, val_per_class=2, size=40)

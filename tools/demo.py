@@ -102,7 +102,7 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, ROOT)
-    from mmselfsup_rot.testing import make_digits_imagenet
+    from mmselfsup_rot.datasets.miniature import make_digits_imagenet
     from mmselfsup_rot.utils.logs import last_value, read_scalars
 
     work_dir = osp.abspath(args.work_dir)

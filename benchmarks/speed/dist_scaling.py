@@ -157,7 +157,7 @@ def main(argv=None) -> dict:
         work = args.work_dir or tmp
         os.makedirs(work, exist_ok=True)
         if args.data_root is None:
-            from mmselfsup_rot.testing import make_imagenet
+            from mmselfsup_rot.datasets.miniature import make_imagenet
             args.data_root = make_imagenet(
                 osp.join(work, 'imagenet'),
                 num_classes=2,

@@ -47,7 +47,7 @@ from mmpretrain.utils import register_all_modules
 from torch.utils.data import DataLoader
 
 import mmselfsup_rot  # noqa: F401  (registers the project's modules)
-from mmselfsup_rot.testing import make_imagenet
+from mmselfsup_rot.datasets.miniature import make_imagenet
 
 try:  # imported as benchmarks.speed.rotation_speed
     from .naive_rotation import InterpolatedRotationBaseline

@@ -60,7 +60,7 @@ def zoo_runs(tmp_path_factory):
     """``work/pretrain`` (digits RotNet, with validation), a linear probe
     nested in it and an SVM feature folder outside it that names its
     checkpoint."""
-    from mmselfsup_rot.testing import make_digits_imagenet
+    from mmselfsup_rot.datasets.miniature import make_digits_imagenet
     root = tmp_path_factory.mktemp('zoo')
     data = str(root / 'digits')
     make_digits_imagenet(data, size=32, limit=60)

@@ -14,7 +14,7 @@ from mmpretrain.models.backbones import ResNet
 from mmpretrain.registry import DATASETS
 
 from mmselfsup_rot.benchmarks import save_backbone_checkpoint
-from mmselfsup_rot.testing import make_inat2018, make_places205
+from mmselfsup_rot.datasets.miniature import make_inat2018, make_places205
 
 pytestmark = pytest.mark.slow
 CLS = osp.join(REPO, 'benchmarks', 'classification')

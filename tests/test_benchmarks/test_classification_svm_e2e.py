@@ -15,7 +15,7 @@ from mmpretrain.models.backbones import ResNet
 from mmpretrain.registry import MODELS
 
 from mmselfsup_rot.benchmarks import extract_features, load_backbone_weights
-from mmselfsup_rot.testing import make_voc
+from mmselfsup_rot.datasets.miniature import make_voc
 from mmselfsup_rot.utils.checkpoint import CheckpointError
 
 pytestmark = pytest.mark.slow

@@ -17,7 +17,7 @@ ALEX_CFG = 'voc07/faster-rcnn_alexnet-bn-conv5_8xb2-12k_voc07.py'
 
 @pytest.fixture(scope='module')
 def voc(tmp_path_factory):
-    from mmselfsup_rot.testing import make_voc
+    from mmselfsup_rot.datasets.miniature import make_voc
     return make_voc(
         str(tmp_path_factory.mktemp('voc')),
         years=('2007', '2012'),
@@ -83,7 +83,7 @@ def test_faster_rcnn_c4_voc0712(voc, mini_imagenet, tmp_path_factory,
 
 
 def test_mask_rcnn_fpn_coco(mini_imagenet, tmp_path_factory, tmp_path):
-    from mmselfsup_rot.testing import make_coco
+    from mmselfsup_rot.datasets.miniature import make_coco
     coco = make_coco(
         str(tmp_path_factory.mktemp('coco')), num_train=2, num_val=2, size=96)
     ckpt = rotnet_checkpoint(tmp_path_factory, mini_imagenet, 'resnet50')

@@ -18,7 +18,7 @@ ALEX_CFG = 'voc12/fcn_alexnet-bn-conv5_4xb4-20k_voc12-512x512.py'
 
 @pytest.fixture(scope='module')
 def voc12(tmp_path_factory):
-    from mmselfsup_rot.testing import make_voc
+    from mmselfsup_rot.datasets.miniature import make_voc
     devkit = make_voc(
         str(tmp_path_factory.mktemp('voc12')),
         years=('2012', ),
@@ -82,7 +82,7 @@ def test_fcn_r50_voc12aug(voc12, mini_imagenet, tmp_path_factory, tmp_path):
 
 
 def test_fcn_r50_cityscapes(mini_imagenet, tmp_path_factory, tmp_path):
-    from mmselfsup_rot.testing import make_cityscapes
+    from mmselfsup_rot.datasets.miniature import make_cityscapes
     city = make_cityscapes(
         str(tmp_path_factory.mktemp('cityscapes')),
         num_train=2,

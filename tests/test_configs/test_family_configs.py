@@ -21,9 +21,9 @@ from mmpretrain.registry import MODELS
 from transfer_helpers import free_port
 
 import mmselfsup_rot  # noqa: F401
+from mmselfsup_rot.datasets.miniature import (cifar10_checksums_skipped,
+                                              make_cifar10, make_imagenet)
 from mmselfsup_rot.models.memories import InstanceMemoryBank
-from mmselfsup_rot.testing import (cifar10_checksums_skipped, make_cifar10,
-                                   make_imagenet)
 from mmselfsup_rot.utils.logs import read_scalars
 
 pytestmark = pytest.mark.slow
@@ -152,7 +152,8 @@ def test_dist_train_two_cpu_processes(config, data, tmp_path):
         site = tmp_path / 'site'
         site.mkdir()
         (site / 'sitecustomize.py').write_text(
-            'from mmselfsup_rot.testing import cifar10_checksums_skipped\n'
+            'from mmselfsup_rot.datasets.miniature import '
+            'cifar10_checksums_skipped\n'
             '# kept referenced: a collected context would restore the sums\n'
             '_unchecked = cifar10_checksums_skipped()\n'
             '_unchecked.__enter__()\n')

@@ -15,8 +15,9 @@ from mmengine.config import Config
 from mmpretrain.registry import MODELS
 
 import mmselfsup_rot  # noqa: F401
-from mmselfsup_rot.testing import (cifar10_checksums_skipped, make_cifar10,
-                                   make_imagenet, make_places205)
+from mmselfsup_rot.datasets.miniature import (cifar10_checksums_skipped,
+                                              make_cifar10, make_imagenet,
+                                              make_places205)
 from mmselfsup_rot.utils.logs import read_scalars
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,8 @@ from mmpretrain.registry import DATASETS
 
 import mmselfsup_rot  # noqa: F401
 from mmselfsup_rot.datasets import KPerClassDataset
-from mmselfsup_rot.testing import cifar10_checksums_skipped, make_cifar10
+from mmselfsup_rot.datasets.miniature import (cifar10_checksums_skipped,
+                                              make_cifar10)
 
 
 @pytest.fixture(scope='module')

@@ -10,7 +10,7 @@ from mmengine.config import Config
 from mmselfsup_rot.datasets.checks import (DatasetError, check_dataset_cfg,
                                            check_datasets,
                                            check_pipeline_crops)
-from mmselfsup_rot.testing import make_imagenet
+from mmselfsup_rot.datasets.miniature import make_imagenet
 
 
 @pytest.fixture(scope='module')

@@ -16,7 +16,7 @@ import pytest
 import torch
 from conftest import MAIN_CFG, REPO, run_tool, tiny_train_options
 
-from mmselfsup_rot.testing import make_imagenet
+from mmselfsup_rot.datasets.miniature import make_imagenet
 from mmselfsup_rot.utils.checkpoint import load_checkpoint_file
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ download) as an ImageNet-layout dataset:
 """
 import argparse
 
-from mmselfsup_rot.testing import make_digits_imagenet
+from mmselfsup_rot.datasets.miniature import make_digits_imagenet
 
 
 def main() -> None:

@@ -16,10 +16,10 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import mmselfsup_rot  # noqa: F401
+from mmselfsup_rot.datasets.miniature import make_imagenet
 from mmselfsup_rot.models.algorithms.feature_decoupling import (
     invariance_loss, load_rotation_probs, pu_weights)
 from mmselfsup_rot.models.memories import InstanceMemoryBank
-from mmselfsup_rot.testing import make_imagenet
 
 REPO = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))

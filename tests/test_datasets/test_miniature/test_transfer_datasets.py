@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmselfsup_rot.testing import (VOC_CLASSES, make_cityscapes, make_coco,
-                                   make_voc)
+from mmselfsup_rot.datasets.miniature import (VOC_CLASSES, make_cityscapes,
+                                              make_coco, make_voc)
 
 
 def test_voc_layout_and_labels(tmp_path):
