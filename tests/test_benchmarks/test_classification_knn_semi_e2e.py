@@ -4,15 +4,15 @@ and the semi-supervised subset + learning-rate grid configs."""
 import os.path as osp
 
 import pytest
-from conftest import REPO
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmpretrain.registry import DATASETS, MODELS
 
-from mmselfsup_rot.benchmarks import (extract_features, knn_classify,
+from mmselfsup_rot.downstream import (extract_features, knn_classify,
                                       make_subset_ann)
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
 IMAGENET = osp.join(REPO, 'benchmarks', 'classification', 'imagenet')

@@ -6,15 +6,15 @@ import os.path as osp
 
 import pytest
 import torch
-from conftest import REPO
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmpretrain.models.backbones import ResNet
 from mmpretrain.registry import DATASETS
 
-from mmselfsup_rot.benchmarks import save_backbone_checkpoint
 from mmselfsup_rot.datasets.miniature import make_inat2018, make_places205
+from mmselfsup_rot.downstream import save_backbone_checkpoint
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
 CLS = osp.join(REPO, 'benchmarks', 'classification')

@@ -7,16 +7,16 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-from conftest import REPO, run_tool
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmpretrain.models.backbones import ResNet
 from mmpretrain.registry import MODELS
 
-from mmselfsup_rot.benchmarks import extract_features, load_backbone_weights
 from mmselfsup_rot.datasets.miniature import make_voc
+from mmselfsup_rot.downstream import extract_features, load_backbone_weights
 from mmselfsup_rot.utils.checkpoint import CheckpointError
+from tests.conftest import REPO, run_tool
 
 pytestmark = pytest.mark.slow
 CLASSES = ['cat', 'dog', 'car']
@@ -131,7 +131,7 @@ def test_bn_alexnet_svm_config_with_the_papers_pooling(voc_setup,
     """The BN-AlexNet SVM config as published (resize 256, crop 224,
     conv1..conv5 max-pooled to 9216/9408/9600/9216/9216 dims) from a RotNet
     checkpoint of our own AlexNet pretraining config."""
-    from transfer_helpers import rotnet_checkpoint
+    from tests.test_benchmarks.transfer_helpers import rotnet_checkpoint
     _, _, root = voc_setup
     ckpt = rotnet_checkpoint(tmp_path_factory, mini_imagenet, 'alexnet')
     voc = osp.join(root, 'VOCdevkit', 'VOC2007') + '/'

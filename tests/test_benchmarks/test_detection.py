@@ -1,12 +1,13 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 """End-to-end: the mmdet transfer configs fine-tune for two iterations
-through ``benchmarks/mmdetection/dist_train.sh`` (torchrun, gloo on CPU)
+through ``tools/benchmarks/dist_train_transfer.sh`` (torchrun, gloo on CPU)
 from a RotNet checkpoint of our own pretraining config, on generated VOC /
 COCO miniatures, then test and print the metric."""
 import re
 
 import pytest
-from transfer_helpers import launch, rotnet_checkpoint
+
+from tests.test_benchmarks.transfer_helpers import launch, rotnet_checkpoint
 
 pytestmark = pytest.mark.slow
 

@@ -1,13 +1,14 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 """End-to-end: the mmseg transfer configs fine-tune for two iterations
-through ``benchmarks/mmsegmentation/dist_train.sh`` (torchrun, gloo on CPU)
+through ``tools/benchmarks/dist_train_transfer.sh`` (torchrun, gloo on CPU)
 from a RotNet checkpoint of our own pretraining config, on generated VOC /
 Cityscapes miniatures, then evaluate and print the mIoU table."""
 import os.path as osp
 import re
 
 import pytest
-from transfer_helpers import launch, rotnet_checkpoint
+
+from tests.test_benchmarks.transfer_helpers import launch, rotnet_checkpoint
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,9 @@ import mmcv
 import numpy as np
 import pytest
 import torch
-from conftest import REPO, run_tool
 from mmengine.config import Config
+
+from tests.conftest import REPO, run_tool
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ for the whole session, and the launcher command."""
 import os.path as osp
 import socket
 
-from conftest import REPO, run_tool, tiny_train_options
+from tests.conftest import REPO, run_tool, tiny_train_options
 
 PRETRAIN_CFGS = dict(
     resnet50=osp.join(REPO, 'configs',
@@ -47,13 +47,13 @@ def launch(area: str,
            options,
            gpus: int = 1,
            check: bool = True):
-    """``bash benchmarks/<area>/dist_train.sh CONFIG CKPT GPUS ...``."""
+    """``bash tools/benchmarks/dist_train_transfer.sh CONFIG CKPT GPUS``."""
     root = DET if area == 'mmdetection' else SEG
     port = free_port()  # other test runs may hold the default one
     return run_tool(
         [
             'bash',
-            osp.join(root, 'dist_train.sh'),
+            osp.join(REPO, 'tools', 'benchmarks', 'dist_train_transfer.sh'),
             osp.join(root, config), ckpt,
             str(gpus), '--work-dir',
             str(work_dir), '--cfg-options'

@@ -14,17 +14,17 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import REPO, run_tool
 from mmengine.config import Config
 from mmengine.runner import Runner
 from mmpretrain.registry import MODELS
-from transfer_helpers import free_port
 
 import mmselfsup_rot  # noqa: F401
 from mmselfsup_rot.datasets.miniature import (cifar10_checksums_skipped,
                                               make_cifar10, make_imagenet)
 from mmselfsup_rot.models.memories import InstanceMemoryBank
 from mmselfsup_rot.utils.logs import read_scalars
+from tests.conftest import REPO, run_tool
+from tests.test_benchmarks.transfer_helpers import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,6 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
 
@@ -19,6 +18,7 @@ from mmselfsup_rot.datasets.miniature import (cifar10_checksums_skipped,
                                               make_cifar10, make_imagenet,
                                               make_places205)
 from mmselfsup_rot.utils.logs import read_scalars
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
 

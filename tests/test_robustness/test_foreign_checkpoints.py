@@ -9,7 +9,7 @@ from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 import mmselfsup_rot  # noqa: F401
-from mmselfsup_rot.benchmarks.pretrained import load_backbone_weights
+from mmselfsup_rot.downstream.pretrained import load_backbone_weights
 from mmselfsup_rot.utils.checkpoint import (CheckpointError,
                                             check_checkpoint_fits,
                                             load_state_dict_checked)

@@ -14,10 +14,10 @@ import time
 
 import pytest
 import torch
-from conftest import MAIN_CFG, REPO, run_tool, tiny_train_options
 
 from mmselfsup_rot.datasets.miniature import make_imagenet
 from mmselfsup_rot.utils.checkpoint import load_checkpoint_file
+from tests.conftest import MAIN_CFG, REPO, run_tool, tiny_train_options
 
 pytestmark = pytest.mark.slow
 

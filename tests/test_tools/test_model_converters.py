@@ -10,12 +10,12 @@ from collections import OrderedDict
 import pytest
 import torch
 import torch.nn as nn
-from conftest import REPO
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
 
 import mmselfsup_rot  # noqa: F401
 from mmselfsup_rot.utils.checkpoint import CheckpointError
+from tests.conftest import REPO
 
 TOOLS = osp.join(REPO, 'tools', 'model_converters')
 

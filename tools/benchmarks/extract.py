@@ -4,7 +4,7 @@
 The config defines ``model`` (an ``ImageClassifier`` whose neck pools each
 layer, e.g. ``MultiPooling``), ``layer_names`` and ``extract_dataloaders``
 (split name -> dataloader config). See
-``mmselfsup_rot/benchmarks/extract.py`` for the output format.
+``mmselfsup_rot/downstream/extract.py`` for the output format.
 
     python tools/benchmarks/extract.py CONFIG --checkpoint PRETRAINED \
         --out-dir work_dirs/x/features [--launcher pytorch]
@@ -50,7 +50,7 @@ def main() -> None:
         else:
             # mmengine's init_dist calls torch.cuda.set_device
             torch.distributed.init_process_group(backend='gloo')
-    from mmselfsup_rot.benchmarks import (extract_features,
+    from mmselfsup_rot.downstream import (extract_features,
                                           load_backbone_weights, save_features)
     from mmselfsup_rot.utils.launch import replace_sync_bn
     if not torch.cuda.is_available():

@@ -8,7 +8,7 @@ import json
 import os.path as osp
 import time
 
-from mmselfsup_rot.benchmarks import knn_classify, load_features
+from mmselfsup_rot.downstream import knn_classify, load_features
 
 
 def parse_args() -> argparse.Namespace:

@@ -12,7 +12,7 @@
 """
 import argparse
 
-from mmselfsup_rot.benchmarks import make_subset_ann
+from mmselfsup_rot.downstream import make_subset_ann
 
 
 def main() -> None:

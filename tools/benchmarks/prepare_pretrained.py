@@ -8,7 +8,7 @@ prefix='backbone.')``.
 """
 import argparse
 
-from mmselfsup_rot.benchmarks import save_backbone_checkpoint
+from mmselfsup_rot.downstream import save_backbone_checkpoint
 
 
 def main() -> None:

@@ -15,10 +15,10 @@ import time
 
 from joblib import cpu_count
 
-from mmselfsup_rot.benchmarks import (aggregate_low_shot, load_features,
+from mmselfsup_rot.downstream import (aggregate_low_shot, load_features,
                                       low_shot_svm, svm_benchmark)
-from mmselfsup_rot.benchmarks.low_shot import K_VALUES
-from mmselfsup_rot.benchmarks.svm import DEFAULT_COSTS
+from mmselfsup_rot.downstream.low_shot import K_VALUES
+from mmselfsup_rot.downstream.svm import DEFAULT_COSTS
 
 
 def parse_args() -> argparse.Namespace:

@@ -1,8 +1,8 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 """Fine-tune and test an mmdet/mmseg transfer benchmark from our backbone.
 
-Usually started by ``benchmarks/mmdetection/dist_train.sh`` or
-``benchmarks/mmsegmentation/dist_train.sh``; on one process::
+Usually started by ``tools/benchmarks/dist_train_transfer.sh``; on one
+process::
 
     python tools/benchmarks/train_transfer.py CONFIG PRETRAINED \\
         [--work-dir DIR] [--cfg-options key=value ...]
@@ -47,7 +47,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    from mmselfsup_rot.benchmarks.transfer import (PretrainedMismatchError,
+    from mmselfsup_rot.downstream.transfer import (PretrainedMismatchError,
                                                    run_transfer)
     from mmselfsup_rot.utils.checkpoint import CheckpointError
     from mmselfsup_rot.utils.cli import errors_as_one_line

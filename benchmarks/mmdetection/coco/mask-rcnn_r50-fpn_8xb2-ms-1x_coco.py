@@ -3,7 +3,7 @@
 # 640-800, SyncBN in the backbone, FPN and heads, with the 4conv1fc box head
 # (the MoCo/mmselfsup transfer protocol; published for RotNet R50:
 # 37.9 box / 34.2 mask mAP).
-# Launch: bash benchmarks/mmdetection/dist_train.sh THIS_CONFIG CKPT 8
+# Launch: bash tools/benchmarks/dist_train_transfer.sh THIS_CONFIG CKPT 8
 _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
     'mmdet::_base_/datasets/coco_instance.py',
@@ -20,8 +20,7 @@ model = dict(
         frozen_stages=-1,
         norm_cfg=norm_cfg,
         norm_eval=False,
-        init_cfg=dict(
-            type='Pretrained', checkpoint=None, prefix='backbone.')),
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')),
     neck=dict(norm_cfg=norm_cfg),
     roi_head=dict(
         bbox_head=dict(type='Shared4Conv1FCBBoxHead', norm_cfg=norm_cfg),

@@ -6,7 +6,7 @@
 # 6x6 RoIAlign (AlexNet's pool5 size) and two new 4096-d FC layers (the
 # shape of fc6/fc7). The pretrained fc6/fc7 (Linear + BN1d) do not fit
 # mmdet's box head, so only conv1..conv5 transfer.
-# Launch: bash benchmarks/mmdetection/dist_train.sh THIS_CONFIG CKPT 8
+# Launch: bash tools/benchmarks/dist_train_transfer.sh THIS_CONFIG CKPT 8
 _base_ = [
     'mmdet::_base_/models/faster-rcnn_r50-caffe-c4.py',
     'mmdet::_base_/default_runtime.py',
@@ -26,8 +26,7 @@ model = dict(
         type='mmpretrain.RotNetAlexNet',
         out_indices=(4, ),  # conv5, before pool5
         norm_cfg=norm_cfg,
-        init_cfg=dict(
-            type='Pretrained', checkpoint=None, prefix='backbone.')),
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')),
     rpn_head=dict(in_channels=256, feat_channels=256),
     roi_head=dict(
         shared_head=None,
@@ -112,8 +111,7 @@ optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4))
 param_scheduler = [
     dict(
-        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-        end=100),
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=100),
     dict(
         type='MultiStepLR',
         begin=0,

@@ -2,7 +2,7 @@
 # (11-point mAP): 8 GPUs x 2 images, 24k iterations, multi-scale 480-800,
 # SyncBN everywhere and a norm after the shared res5 head (mmselfsup's
 # transfer protocol; published for RotNet R50: 79.67 AP50).
-# Launch: bash benchmarks/mmdetection/dist_train.sh THIS_CONFIG CKPT 8
+# Launch: bash tools/benchmarks/dist_train_transfer.sh THIS_CONFIG CKPT 8
 # The launcher points both Pretrained init_cfgs below at the checkpoint:
 # stages 1-3 go to the backbone, res5 (layer4) to the shared head.
 _base_ = [
@@ -108,8 +108,7 @@ optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4))
 param_scheduler = [
     dict(
-        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-        end=100),
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=100),
     dict(
         type='MultiStepLR',
         begin=0,

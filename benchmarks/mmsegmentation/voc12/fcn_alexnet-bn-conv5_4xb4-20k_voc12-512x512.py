@@ -3,7 +3,7 @@
 # (stride 16): two 3x3 convs (512 channels, the convolutional counterpart
 # of fc6/fc7), dropout and a 1x1 classifier, upsampled to the input.
 # 20k iterations on 512x512 crops, 4 GPUs x 4.
-# Launch: bash benchmarks/mmsegmentation/dist_train.sh THIS_CONFIG CKPT 4
+# Launch: bash tools/benchmarks/dist_train_transfer.sh THIS_CONFIG CKPT 4
 _base_ = [
     'mmseg::_base_/models/fcn_r50-d8.py',
     'mmseg::_base_/datasets/pascal_voc12.py',
@@ -22,8 +22,7 @@ model = dict(
         type='mmpretrain.RotNetAlexNet',
         out_indices=(4, ),  # conv5, before pool5
         norm_cfg=norm_cfg,
-        init_cfg=dict(
-            type='Pretrained', checkpoint=None, prefix='backbone.')),
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')),
     decode_head=dict(
         in_channels=256,
         in_index=0,

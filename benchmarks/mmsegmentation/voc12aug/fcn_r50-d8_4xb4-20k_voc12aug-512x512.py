@@ -1,7 +1,7 @@
 # FCN R50-D8 fine-tuned on VOC12aug train (10,582 images) for 20k
 # iterations at 512x512 (4 GPUs x 4), mIoU on VOC12 val (published for
 # RotNet R50: 64.31).
-# Launch: bash benchmarks/mmsegmentation/dist_train.sh THIS_CONFIG CKPT 4
+# Launch: bash tools/benchmarks/dist_train_transfer.sh THIS_CONFIG CKPT 4
 _base_ = 'mmseg::fcn/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py'
 custom_imports = dict(imports=['mmselfsup_rot'], allow_failed_imports=False)
 
@@ -13,5 +13,4 @@ model = dict(
         # checkpoint has ResNet-50's single 7x7 stem, which loads only
         # into the plain ResNet (same dilations and strides: D8).
         type='ResNet',
-        init_cfg=dict(
-            type='Pretrained', checkpoint=None, prefix='backbone.')))
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')))

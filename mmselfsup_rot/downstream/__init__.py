@@ -1,6 +1,7 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
-"""Frozen-feature benchmarks: extraction, VOC07 (low-shot) SVM, kNN and
-ImageNet subsets for semi-supervised fine-tuning."""
+"""Downstream evaluation: frozen-feature extraction, VOC07 (low-shot) SVM,
+kNN, ImageNet subsets for semi-supervised fine-tuning and the glue that
+hands our backbones to mmdet/mmseg."""
 from .extract import extract_features, load_features, save_features
 from .knn import knn_classify
 from .low_shot import aggregate_low_shot, low_shot_svm, sample_low_shot_targets

@@ -106,7 +106,7 @@ def svm_benchmark(train_features: np.ndarray,
         train_features, test_features (np.ndarray): ``(N, D)`` features.
         train_targets, test_targets (np.ndarray): ``(N, C)`` with 1/0/-1
             (present / absent / ignored), see
-            :mod:`mmselfsup_rot.benchmarks.extract`.
+            :mod:`mmselfsup_rot.downstream.extract`.
         costs (Sequence[float]): Candidate SVM costs. Defaults to
             ``(1, 10, 100)``.
         folds (int): Cross-validation folds. Defaults to 3.

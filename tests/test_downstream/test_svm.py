@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score
 
-from mmselfsup_rot.benchmarks import (aggregate_low_shot, low_shot_svm,
+from mmselfsup_rot.downstream import (aggregate_low_shot, low_shot_svm,
                                       sample_low_shot_targets, svm_benchmark,
                                       voc_average_precision)
 

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from mmselfsup_rot.benchmarks import knn_classify, make_subset_ann
+from mmselfsup_rot.downstream import knn_classify, make_subset_ann
 from tests.conftest import REPO, run_tool
 
 

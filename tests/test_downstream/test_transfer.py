@@ -9,11 +9,11 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from transfer_helpers import DET, PRETRAIN_CFGS, SEG
 
-from mmselfsup_rot.benchmarks.transfer import (PretrainedMismatchError,
+from mmselfsup_rot.downstream.transfer import (PretrainedMismatchError,
                                                check_pretrained_keys,
                                                prepare_pretrained)
+from tests.test_benchmarks.transfer_helpers import DET, PRETRAIN_CFGS, SEG
 
 C4 = osp.join(DET, 'voc0712', 'faster-rcnn_r50-c4_8xb2-ms-24k_voc0712.py')
 MASK = osp.join(DET, 'coco', 'mask-rcnn_r50-fpn_8xb2-ms-1x_coco.py')
