@@ -88,3 +88,7 @@ def tiny_train_options(data_root: str,
         'randomness.seed=0',
         'randomness.deterministic=True',
     ]
+
+
+# The shared pretraining run of the model-zoo and visualization tests.
+from tests.zoo_runs import zoo_runs  # noqa: E402,F401

@@ -73,8 +73,8 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     sys.path.insert(0, args.repo)
-    from mmselfsup_rot.analysis.collect import (collect, write_block,
-                                                write_results_json)
+    from mmselfsup_rot.model_zoo.collect import (collect, write_block,
+                                                 write_results_json)
     roots = [d for d in args.work_dirs if osp.isdir(d)]
     for missing in sorted(set(args.work_dirs) - set(roots)):
         print(f'{missing}: no such work directory, skipped', flush=True)

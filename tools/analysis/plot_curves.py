@@ -19,7 +19,7 @@ def main() -> None:
         nargs='+',
         help='keys to plot (default: loss, lr and every validation metric)')
     args = parser.parse_args()
-    from mmselfsup_rot.analysis.visualize import pyplot, read_curves
+    from mmselfsup_rot.visualization.curves import pyplot, read_curves
     curves = read_curves(args.work_dir)
     keys = args.keys or [k for k in curves if k in ('loss', 'lr') or '/' in k]
     missing = [k for k in keys if k not in curves]

@@ -26,10 +26,11 @@ def main() -> None:
     parser.add_argument('--json', help='also write the numbers here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
-    from mmselfsup_rot.analysis.visualize import (angles_of, build_model,
-                                                  confusion, list_images,
-                                                  load_images, pyplot,
-                                                  rotation_predictions)
+    from mmselfsup_rot.visualization.curves import pyplot
+    from mmselfsup_rot.visualization.images import list_images, load_images
+    from mmselfsup_rot.visualization.models import angles_of, build_model
+    from mmselfsup_rot.visualization.rotation_predictions import (
+        confusion, rotation_predictions)
     model = build_model(args.config, args.checkpoint, args.cfg_options)
     angles = angles_of(model)
     if any(a % 90 for a in angles):

@@ -27,9 +27,9 @@ def main() -> None:
         help='only check that the files are up to date')
     args = parser.parse_args()
     sys.path.insert(0, args.repo)
-    from mmselfsup_rot.analysis.collect import load_results_json
-    from mmselfsup_rot.analysis.metafiles import (build_metafiles, dump_yaml,
-                                                  model_index)
+    from mmselfsup_rot.model_zoo.collect import load_results_json
+    from mmselfsup_rot.model_zoo.metafiles import (build_metafiles, dump_yaml,
+                                                   model_index)
     metafiles = build_metafiles(args.repo, load_results_json(args.results))
     outputs = {p: dump_yaml(c) for p, c in metafiles.items()}
     outputs['model-index.yml'] = dump_yaml(model_index(list(metafiles)))

@@ -31,10 +31,12 @@ def main() -> None:
     parser.add_argument('--max-images', type=int, default=4)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
-    from mmselfsup_rot.analysis.visualize import (angles_of, attention_maps,
-                                                  build_model, list_images,
-                                                  load_images, normalize,
-                                                  pyplot, rotated_copies)
+    from mmselfsup_rot.visualization.attention import attention_maps
+    from mmselfsup_rot.visualization.curves import pyplot
+    from mmselfsup_rot.visualization.images import list_images, load_images
+    from mmselfsup_rot.visualization.models import angles_of, build_model
+    from mmselfsup_rot.visualization.rotation_predictions import (
+        normalize, rotated_copies)
     model = build_model(args.config, args.checkpoint, args.cfg_options)
     paths = list_images(args.images)[:args.max_images]
     images = load_images(paths, args.size)

@@ -21,9 +21,9 @@ def main() -> None:
     parser.add_argument('--ncols', type=int, default=8)
     parser.add_argument('--scale', type=int, default=8)
     args = parser.parse_args()
-    from mmselfsup_rot.analysis.visualize import (filter_grid,
-                                                  first_conv_weight,
-                                                  save_image)
+    from mmselfsup_rot.visualization.filters import (filter_grid,
+                                                     first_conv_weight,
+                                                     save_image)
     key, weight = first_conv_weight(args.checkpoint, args.key)
     save_image(filter_grid(weight, args.ncols), args.out, args.scale)
     print(f'{key} {tuple(weight.shape)} -> {args.out}')

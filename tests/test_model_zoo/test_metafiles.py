@@ -5,9 +5,9 @@ import os.path as osp
 
 import yaml
 
-from mmselfsup_rot.analysis.collect import load_results_json
-from mmselfsup_rot.analysis.configs import find_configs, is_config_file
-from mmselfsup_rot.analysis.metafiles import build_metafiles, dump_yaml
+from mmselfsup_rot.model_zoo.collect import load_results_json
+from mmselfsup_rot.model_zoo.configs import find_configs, is_config_file
+from mmselfsup_rot.model_zoo.metafiles import build_metafiles, dump_yaml
 from tests.conftest import REPO
 
 REQUIRED = ('Name', 'In Collection', 'Config', 'Metadata', 'Results')

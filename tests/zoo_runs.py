@@ -1,6 +1,8 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 """One tiny real pretraining run (the digits ResNet-18 config, 1 epoch on a
-subset) and benchmark runs on it, shared by the analysis tests."""
+subset) and benchmark runs on it, shared by the model-zoo and visualization
+tests (``zoo_runs``, made available to every test by ``tests/conftest.py``).
+"""
 import glob
 import json
 import os.path as osp

@@ -9,7 +9,7 @@ from unittest import mock
 
 import pytest
 
-from mmselfsup_rot.analysis.collect import BEGIN, END, replace_block
+from mmselfsup_rot.model_zoo.collect import BEGIN, END, replace_block
 from mmselfsup_rot.utils.logs import last_value, read_scalars
 from tests.conftest import REPO, run_tool
 

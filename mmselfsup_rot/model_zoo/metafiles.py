@@ -8,7 +8,7 @@ from typing import Dict, List
 import yaml
 
 from .configs import config_metadata, config_name, find_configs
-from .zoo import SECTIONS
+from .tables import SECTIONS
 
 # One collection (and metafile) per config family folder.
 COLLECTIONS = {
@@ -79,7 +79,7 @@ def build_metafiles(repo: str, results: Dict[str,
         if family not in COLLECTIONS:
             raise ValueError(
                 f'{path}: no collection for the folder {family}; add it to '
-                'COLLECTIONS in mmselfsup_rot/analysis/metafiles.py.')
+                'COLLECTIONS in mmselfsup_rot/model_zoo/metafiles.py.')
         collection, description = COLLECTIONS[family]
         name = config_name(path)
         if family == 'configs':

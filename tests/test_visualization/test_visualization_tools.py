@@ -12,7 +12,8 @@ import pytest
 import torch
 from PIL import Image
 
-from mmselfsup_rot.analysis.visualize import confusion, filter_grid
+from mmselfsup_rot.visualization.filters import filter_grid
+from mmselfsup_rot.visualization.rotation_predictions import confusion
 from tests.conftest import REPO, run_tool
 
 pytestmark = pytest.mark.slow

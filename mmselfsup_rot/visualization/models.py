@@ -1,0 +1,45 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+"""Build a model for analysis from a config and a checkpoint."""
+from typing import Optional, Tuple
+
+import torch
+from mmengine.config import Config
+
+from mmselfsup_rot.utils.checkpoint import (get_state_dict,
+                                            load_checkpoint_file,
+                                            load_state_dict_checked)
+from mmselfsup_rot.utils.rotation import parse_angles
+
+
+def build_model(config: str,
+                checkpoint: Optional[str],
+                cfg_options: Optional[dict] = None) -> torch.nn.Module:
+    """The config's model in eval mode on the CPU, with the checkpoint's
+    weights loaded only if they fit (one-line error otherwise).
+
+    SyncBN becomes BN so that the model runs without a process group.
+    """
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+
+    import mmselfsup_rot  # noqa: F401  (registers our modules)
+    from mmselfsup_rot.utils.launch import replace_sync_bn
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    replace_sync_bn(cfg.model)
+    model = MODELS.build(cfg.model)
+    if checkpoint:
+        state = get_state_dict(load_checkpoint_file(checkpoint))
+        load_state_dict_checked(
+            model,
+            state,
+            checkpoint,
+            allow_missing=('num_batches_tracked', 'data_preprocessor.'))
+    return model.eval()
+
+
+def angles_of(model: torch.nn.Module) -> Tuple[int, ...]:
+    """The model's rotation set (right angles only)."""
+    return parse_angles(getattr(model, 'angles', 'four'))
