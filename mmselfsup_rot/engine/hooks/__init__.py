@@ -2,9 +2,10 @@
 from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .bad_image_hook import BadImageHook
 from .epoch_seed_hook import EpochSeedHook
+from .global_loss_hook import GlobalLossHook
 from .non_finite_loss_hook import NonFiniteLossHook
 
 __all__ = [
     'EpochSeedHook', 'AtomicCheckpointHook', 'BadImageHook',
-    'NonFiniteLossHook'
+    'NonFiniteLossHook', 'GlobalLossHook'
 ]

@@ -1,5 +1,5 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
-"""benchmarks/speed: the benchmarks run and report what docs/speed.md
+"""tools/speed: the speed benchmarks run and report what docs/speed.md
 reads. No timings are asserted (machines differ); the scaling check asserts
 that 2 processes reproduce the 1-process loss curve."""
 import json
@@ -15,16 +15,11 @@ from tests.conftest import REPO, run_tool
 
 pytestmark = pytest.mark.slow
 
-SPEED = osp.join(REPO, 'benchmarks', 'speed')
+SPEED = osp.join(REPO, 'tools', 'speed')
 
 
 def test_baseline_rotates_clockwise_like_mmselfsup_1x():
-    import sys
-    sys.path.insert(0, SPEED)
-    try:
-        from naive_rotation import InterpolatedRotationBaseline
-    finally:
-        sys.path.remove(SPEED)
+    from mmselfsup_rot.speed.naive_rotation import InterpolatedRotationBaseline
     img = np.random.default_rng(0).integers(0, 256, (9, 9, 3), np.uint8)
     out = InterpolatedRotationBaseline()(dict(img=img))
     assert len(out['img']) == 4

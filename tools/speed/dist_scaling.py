@@ -14,7 +14,7 @@ slightly; see docs/speed.md.
 
 Example::
 
-    python benchmarks/speed/dist_scaling.py --procs 1 2 --norm GN \\
+    python tools/speed/dist_scaling.py --procs 1 2 --norm GN \\
         --out work_dirs/speed/scaling.json
 """
 import argparse
@@ -51,7 +51,7 @@ train_dataloader = dict(
         ]))
 optim_wrapper = dict(optimizer=dict(lr={lr}))
 custom_imports = dict(
-    imports=['mmselfsup_rot', 'benchmarks.speed.global_loss_hook'],
+    imports=['mmselfsup_rot'],
     allow_failed_imports=False)
 custom_hooks = [dict(type='EpochSeedHook'), dict(type='GlobalLossHook')]
 default_hooks = dict(
@@ -66,8 +66,9 @@ def write_config(path: str, args: argparse.Namespace, procs: int) -> None:
     if args.total_batch % procs:
         raise ValueError(f'--total-batch {args.total_batch} is not divisible '
                          f'by {procs} processes.')
-    norm = (dict(type='GN', num_groups=8, requires_grad=True)
-            if args.norm == 'GN' else dict(type='BN', requires_grad=True))
+    norm = (
+        dict(type='GN', num_groups=8, requires_grad=True)
+        if args.norm == 'GN' else dict(type='BN', requires_grad=True))
     channels = 512 if args.depth in (18, 34) else 2048
     with open(path, 'w') as f:
         f.write(
@@ -98,14 +99,18 @@ def run(procs: int, args: argparse.Namespace, work: str) -> dict:
     if procs == 1:  # the plain single-process run, no launcher
         cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), cfg]
     else:
-        cmd = ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), cfg,
-               str(procs)]
-    proc = subprocess.run(cmd + ['--work-dir', work_dir],
-                          cwd=REPO,
-                          env=env,
-                          stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT,
-                          text=True)
+        cmd = [
+            'bash',
+            osp.join(REPO, 'tools', 'dist_train.sh'), cfg,
+            str(procs)
+        ]
+    proc = subprocess.run(
+        cmd + ['--work-dir', work_dir],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True)
     if proc.returncode != 0:
         raise RuntimeError(f'dist_train.sh with {procs} process(es) failed:'
                            f'\n{proc.stdout[-4000:]}')
@@ -141,10 +146,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--total-batch', type=int, default=8)
     parser.add_argument('--epochs', type=int, default=2)
     parser.add_argument('--lr', type=float, default=0.05)
-    parser.add_argument('--data-root', default=None,
-                        help='ImageNet-layout root (default: generated)')
-    parser.add_argument('--num-images', type=int, default=16,
-                        help='images of the generated dataset')
+    parser.add_argument(
+        '--data-root',
+        default=None,
+        help='ImageNet-layout root (default: generated)')
+    parser.add_argument(
+        '--num-images',
+        type=int,
+        default=16,
+        help='images of the generated dataset')
     parser.add_argument('--port', type=int, default=29620)
     parser.add_argument('--work-dir', default=None)
     parser.add_argument('--out', default=None, help='JSON file to write')
@@ -166,8 +176,10 @@ def main(argv=None) -> dict:
                 size=args.size + 8)
         runs = [run(p, args, work) for p in args.procs]
     report = dict(
-        settings={k: v
-                  for k, v in vars(args).items() if k != 'out'},
+        settings={
+            k: v
+            for k, v in vars(args).items() if k != 'out'
+        },
         runs=runs,
         max_abs_loss_diff=compare(runs))
     print('procs  images/proc  median step s  global loss per step')

@@ -1,0 +1,56 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+"""The printed table of a speed report."""
+
+from .loaders import LOADER_PATHS
+
+
+def format_table(report: dict) -> str:
+    lines = []
+    decode = report.get('decode') or {}
+    if decode:
+        lines.append('decode backend   images/s   img/CPU-s   '
+                     'mean|diff| vs cv2')
+        for name, res in decode.items():
+            if res['available']:
+                lines.append(f"{name:<14} {res['images_per_s']:>10.1f}   "
+                             f"{res['images_per_cpu_s']:>9.1f}   "
+                             f"{res['mean_abs_diff_vs_cv2']:.3f}")
+            else:
+                lines.append(f'{name:<14} {"n/a":>10}   (not installed)')
+        lines.append('')
+    for run in report['runs']:
+        lines.append(f"== {run['backbone']} @ {run['size']} px, "
+                     f"{report['settings']['batch_size']} images x 4 "
+                     'rotations ==')
+        if 'error' in run:
+            lines.append(f"skipped: {run['error']}")
+            continue
+        loader = run['loader']
+        lines.append('loader path   img/s/worker  vs naive  img/CPU-s  '
+                     'vs naive  KiB/img  main RSS MiB')
+        for path in LOADER_PATHS:
+            res = loader[path]
+            lines.append(
+                f"{path:<12} {res['images_per_s_per_worker']:>12.1f}  "
+                f"{res.get('speedup_vs_naive_images_per_s', 1.0):>7.2f}x  "
+                f"{res['images_per_cpu_s']:>9.1f}  "
+                f"{res.get('speedup_vs_naive_images_per_cpu_s', 1.0):>7.2f}x  "
+                f"{res['bytes_per_source_image'] / 1024:>7.1f}  "
+                f"{res['main_peak_rss_mb']:>11.0f}")
+        train = run['train']
+        lines.append(f"train step     median {train['clock']} s   vs bare"
+                     '   (wall s)')
+        for key, sec in train['step_s'].items():
+            lines.append(f'{key:<18} {sec:>9.4f}   '
+                         f"{sec / train['step_s']['bare']:>6.3f}   "
+                         f"({train['wall_step_s'][key]:.4f})")
+        mem = (f"ratio full/bare: {train['ratio_full_vs_bare']:.3f} "
+               f"(medians), {train['paired_ratio_full_vs_bare']:.3f} "
+               f"(paired); preprocessing alone "
+               f"{100 * train['preprocess_share_of_bare']:.2f}% of bare; "
+               f"peak RSS {train['peak_rss_mb']:.0f} MiB")
+        if train['peak_device_mb'] is not None:
+            mem += f", peak device {train['peak_device_mb']:.0f} MiB"
+        lines.append(mem)
+        lines.append('')
+    return '\n'.join(lines)
