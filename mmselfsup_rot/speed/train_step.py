@@ -1,12 +1,19 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 """Train-step benchmark: the full RotNet ``train_step`` against the bare
-backbone forward + backward + SGD step on the same rotated batch."""
+backbone forward + backward + SGD step on the same rotated batch.
+
+With ``amp`` on CUDA the full step runs under mmengine's
+``AmpOptimWrapper`` as the AMP configs and ``tools/train.py --amp`` train
+(dynamic loss scaling for float16, a fixed scale of 1 for bfloat16); on
+the CPU, where mmengine refuses that wrapper, both steps run under
+``torch.autocast``. The bare step is always ``torch.autocast`` + a plain
+SGD step: the backbone's physical limit."""
 import argparse
 import contextlib
 import statistics
 
 import torch
-from mmengine.optim import OptimWrapper
+from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmpretrain.registry import MODELS
 
 from .loaders import MEAN, STD, build_loader
@@ -52,6 +59,21 @@ def build_model(name: str, size: int, args: argparse.Namespace,
     return model
 
 
+def build_optim_wrapper(model: torch.nn.Module, args: argparse.Namespace,
+                        device: torch.device) -> OptimWrapper:
+    """SGD in mmengine's ``OptimWrapper``; with ``args.amp`` on CUDA the
+    ``AmpOptimWrapper`` of the AMP configs (``loss_scale='dynamic'`` for
+    float16, ``1.0`` for bfloat16, which has float32's exponent range)."""
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=1e-3, momentum=0.9, weight_decay=1e-4)
+    if args.amp and device.type == 'cuda':
+        return AmpOptimWrapper(
+            optimizer=optimizer,
+            dtype=args.amp_dtype,
+            loss_scale='dynamic' if args.amp_dtype == 'float16' else 1.0)
+    return OptimWrapper(optimizer)
+
+
 def _autocast(args: argparse.Namespace, device: torch.device):
     if not args.amp:
         return contextlib.nullcontext()
@@ -62,9 +84,7 @@ def bench_train(name: str, size: int, root: str, args: argparse.Namespace,
                 device: torch.device) -> dict:
     """Full ``train_step`` vs the bare backbone step, alternated."""
     model = build_model(name, size, args, device)
-    optim_wrapper = OptimWrapper(
-        torch.optim.SGD(
-            model.parameters(), lr=1e-3, momentum=0.9, weight_decay=1e-4))
+    optim_wrapper = build_optim_wrapper(model, args, device)
     optimizer = optim_wrapper.optimizer
     batches = {}
     for path in ('on_device', 'transform'):

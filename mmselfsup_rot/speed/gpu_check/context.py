@@ -1,0 +1,200 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+"""What the sections of the GPU check share: the checkout's paths, the
+section's time budget, subprocesses under that budget, the generated
+ImageNet miniature and results handed from one section to the next."""
+import math
+import os
+import os.path as osp
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+#: The pretraining config the check trains, tests and times.
+MAIN_CFG = osp.join('configs',
+                    'rotation-pred_resnet50_8xb16-steplr-70e_in1k.py')
+#: The ImageNet miniature: 4 classes x 200 train images (50 steps of 16
+#: per epoch) of 384 px, about ImageNet's mean pixel count per image, with
+#: pixel noise that makes the JPEGs about ImageNet's mean file size
+#: (~110 KB) and decoding about as costly.
+IMAGENET = dict(
+    num_classes=4,
+    train_per_class=200,
+    val_per_class=16,
+    size=384,
+    seed=0,
+    noise=24.0)
+BATCH_SIZE = 16
+
+
+class SkipCheck(Exception):
+    """A section's precondition is missing: the check is skipped."""
+
+
+class BudgetExceeded(Exception):
+    """A section ran out of its time budget."""
+
+
+@dataclass
+class Outcome:
+    """What a section measured.
+
+    Args:
+        summary (str): One line for the report's table.
+        figures (dict): Measured values (JSON-serialisable).
+        targets (list): Target records (``report.make_target``).
+        failures (list): Reasons the section failed (empty: it passed).
+        table (dict, optional): ``columns`` + ``rows`` to print.
+    """
+    summary: str
+    figures: dict = field(default_factory=dict)
+    targets: list = field(default_factory=list)
+    failures: List[str] = field(default_factory=list)
+    table: Optional[dict] = None
+
+
+@dataclass
+class Process:
+    """A finished subprocess: exit code, combined output and its log."""
+    returncode: int
+    output: str
+    log: str
+    wall_s: float
+
+    def last_error(self) -> str:
+        """The last non-empty line that reads like an error, else the last
+        non-empty line."""
+        lines = [ln.strip() for ln in self.output.splitlines() if ln.strip()]
+        for line in reversed(lines):
+            if 'Error' in line or line.startswith('error'):
+                return line[:300]
+        return lines[-1][:300] if lines else '(no output)'
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (for torchrun's rendezvous)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+class Context:
+    """The state the sections of one check share.
+
+    Args:
+        repo (str): Root of the checkout (configs/, tools/, benchmarks/).
+        out_dir (str): Where the report and the logs go.
+        work_dir (str): Where miniatures and training runs go.
+    """
+
+    def __init__(self, repo: str, out_dir: str, work_dir: str) -> None:
+        self.repo = repo
+        self.out_dir = out_dir
+        self.work_dir = work_dir
+        self.shared: Dict[str, object] = {}
+        self.section = ''
+        self.deadline = math.inf
+        self._imagenet: Optional[str] = None
+
+    # -- time ------------------------------------------------------------
+    def start_section(self, name: str, budget_s: float) -> None:
+        self.section = name
+        self.deadline = time.monotonic() + budget_s
+
+    def remaining(self) -> float:
+        """Seconds left in the current section's budget."""
+        return self.deadline - time.monotonic()
+
+    def check_budget(self, before: str) -> None:
+        """Raise :class:`BudgetExceeded` if the budget is spent."""
+        if self.remaining() <= 0:
+            raise BudgetExceeded(f'time budget spent before {before}')
+
+    # -- files -----------------------------------------------------------
+    def path(self, *parts: str) -> str:
+        """A path inside the checkout; it must exist."""
+        path = osp.join(self.repo, *parts)
+        if not osp.exists(path):
+            raise FileNotFoundError(f'{path} is missing from the checkout '
+                                    f'{self.repo}')
+        return path
+
+    def work(self, *parts: str) -> str:
+        """A fresh path in the work directory of the current section."""
+        path = osp.join(self.work_dir, self.section, *parts)
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        return path
+
+    def imagenet(self) -> str:
+        """The ImageNet-layout miniature (written once per check)."""
+        if self._imagenet is None:
+            from mmselfsup_rot.datasets.miniature import make_imagenet
+            start = time.perf_counter()
+            root = make_imagenet(
+                osp.join(self.work_dir, 'imagenet'), **IMAGENET)
+            sizes = []
+            for folder, _, files in os.walk(osp.join(root, 'train')):
+                sizes += [osp.getsize(osp.join(folder, f)) for f in files]
+            self.shared['imagenet'] = dict(
+                IMAGENET,
+                images=len(sizes),
+                jpeg_mean_kib=sum(sizes) / len(sizes) / 1024,
+                write_s=time.perf_counter() - start)
+            self._imagenet = root
+        return self._imagenet
+
+    # -- subprocesses ----------------------------------------------------
+    def env(self, **extra: str) -> Dict[str, str]:
+        """The environment of a subprocess: this interpreter first on the
+        PATH (the launchers call ``python``) and this checkout first on
+        the PYTHONPATH, the rest inherited (an offline bundle on the
+        PYTHONPATH keeps working)."""
+        env = dict(os.environ)
+        env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env.get(
+            'PATH', '')
+        python_path = env.get('PYTHONPATH')
+        env['PYTHONPATH'] = self.repo + (
+            os.pathsep + python_path if python_path else '')
+        env['PYTHONUNBUFFERED'] = '1'
+        env.update(extra)
+        return env
+
+    def run(self,
+            cmd: Sequence[str],
+            name: str,
+            env: Optional[Dict[str, str]] = None) -> Process:
+        """Run ``cmd`` in the checkout within the section's remaining
+        budget, its output in ``OUT/logs/<section>-<name>.log``.
+
+        On timeout the whole process group (torchrun and its workers) is
+        killed and :class:`BudgetExceeded` raised.
+        """
+        self.check_budget(name)
+        log = osp.join(self.out_dir, 'logs', f'{self.section}-{name}.log')
+        os.makedirs(osp.dirname(log), exist_ok=True)
+        start = time.perf_counter()
+        with open(log, 'w') as f:
+            f.write('$ ' + ' '.join(map(str, cmd)) + '\n')
+            f.flush()
+            proc = subprocess.Popen(
+                list(map(str, cmd)),
+                cwd=self.repo,
+                env=env or self.env(),
+                stdout=f,
+                stderr=subprocess.STDOUT,
+                start_new_session=True)
+            try:
+                returncode = proc.wait(timeout=max(self.remaining(), 1))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                spent = time.perf_counter() - start
+                raise BudgetExceeded(
+                    f'{name} was stopped after {spent:.0f} s, at the end of '
+                    f'the section budget (log: {log})') from None
+        with open(log) as f:
+            output = f.read()
+        return Process(returncode, output, log, time.perf_counter() - start)
