@@ -1,33 +1,67 @@
 #!/usr/bin/env bash
 # Create (or refresh) the project environment with the pinned OpenMMLab stack.
 #
-#   bash tools/bootstrap.sh            # create/refresh ./.venv
+#   bash tools/bootstrap.sh              # ./.venv with a pure-Python mmcv
+#   bash tools/bootstrap.sh --with-ops   # ... with mmcv's compiled ops
 #   VENV=/path/to/venv bash tools/bootstrap.sh
 #
+# The default installs mmcv 2.1.0 without compiled ops ("lite", seconds):
+# pretraining, linear/kNN/SVM evaluation and `make demo` never use mmcv.ops.
+# --with-ops (`make env-full`, `make test`) installs mmcv with compiled ops,
+# which the mmdet/mmseg transfer benchmarks need: the cuda flavour when torch
+# sees a GPU, else cpu. MMCV_FLAVOUR=lite|cpu|cuda forces a flavour. The
+# wheels come from tools/build_mmcv.sh, which compiles them from the PyPI
+# sdist once (cpu: about 12 minutes on 2 cores) and caches them in
+# $MMSELFSUP_ROT_CACHE (default ~/.cache/mmselfsup_rot).
+#
 # Idempotent: a stamp file records the hash of the requirement files and of
-# this script; when nothing changed the script returns in well under a second.
-# mmcv 2.1.0 has no wheel for torch 2.14, so it is compiled from the PyPI
-# sdist once (about 12 minutes on 2 CPU cores) and the wheel is cached in
-# $MMSELFSUP_ROT_CACHE (default ~/.cache/mmselfsup_rot) for later runs.
+# the set-up scripts, and the mmcv flavour; when nothing changed the script
+# returns in well under a second.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${VENV:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3.11}"
-CACHE="${MMSELFSUP_ROT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmselfsup_rot}"
 MMCV_VERSION=2.1.0
-JOBS="${MAX_JOBS:-$(nproc)}"
+
+WITH_OPS=0
+for arg in "$@"; do
+    case "$arg" in
+    --with-ops) WITH_OPS=1 ;;
+    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "[bootstrap] error: unknown argument $arg" >&2; exit 2 ;;
+    esac
+done
+case "${MMCV_FLAVOUR:-}" in
+'' | lite | cpu | cuda) ;;
+*) echo "[bootstrap] error: MMCV_FLAVOUR must be lite, cpu or cuda" >&2
+   exit 2 ;;
+esac
 
 say() { echo "[bootstrap] $*"; }
 
 stamp_of() {
     cat "$ROOT"/requirements/*.txt "$ROOT/tools/bootstrap.sh" \
-        "$ROOT/setup.py" "$ROOT/setup.cfg" | sha256sum | cut -d' ' -f1
+        "$ROOT/tools/build_mmcv.sh" "$ROOT/setup.py" "$ROOT/setup.cfg" |
+        sha256sum | cut -d' ' -f1
 }
 
+# Fast path. The stamp is "<hash> <flavour>". Without --with-ops any flavour
+# will do; with it, a compiled one (cpu is redone when a GPU appeared);
+# MMCV_FLAVOUR must match exactly.
 STAMP_FILE="$VENV/.mmselfsup_rot_stamp"
-if [[ -f "$STAMP_FILE" && "$(cat "$STAMP_FILE")" == "$(stamp_of)" ]]; then
-    exit 0
+if [[ -f "$STAMP_FILE" ]]; then
+    read -r s_hash s_flavour <"$STAMP_FILE" || true
+    if [[ "$s_hash" == "$(stamp_of)" ]]; then
+        if [[ -n "${MMCV_FLAVOUR:-}" ]]; then
+            [[ "$s_flavour" == "$MMCV_FLAVOUR" ]] && exit 0
+        elif [[ "$WITH_OPS" == 0 ]]; then
+            exit 0
+        elif [[ "$s_flavour" == cuda ]] ||
+            [[ "$s_flavour" == cpu && ! -e /dev/nvidiactl ]]; then
+            exit 0
+        fi
+    fi
 fi
 
 if ! command -v "$PYTHON" >/dev/null; then
@@ -52,62 +86,79 @@ say "installing torch, torchvision and build tools (requirements/build.txt)"
 "${PIP[@]}" --upgrade pip
 "${PIP[@]}" -r "$ROOT/requirements/build.txt" 'numpy>=1.23,<2'
 
-# mmcv: pick the flavour this machine can build and use.
-TORCH_TAG="$("$PY" -c 'import torch; print(torch.__version__.split("+")[0])')"
-FLAVOUR=cpu
-if [[ "${FORCE_CUDA:-0}" == "1" ]] || { command -v nvcc >/dev/null &&
-    "$PY" -c 'import torch,sys; sys.exit(not torch.cuda.is_available())'; }; then
-    FLAVOUR=cuda
-fi
-WHEEL_DIR="$CACHE/wheels/mmcv-$MMCV_VERSION-torch$TORCH_TAG-$FLAVOUR"
-mkdir -p "$WHEEL_DIR"
-
-if ! "$PY" -c "import mmcv, mmcv.ops, sys; \
-sys.exit(mmcv.__version__ != '$MMCV_VERSION')" 2>/dev/null; then
-    if ! ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
-        say "building mmcv $MMCV_VERSION with compiled $FLAVOUR ops from the"
-        say "PyPI sdist: this takes about 12 minutes on 2 cores (once; the"
-        say "wheel is cached in $WHEEL_DIR)"
-        BUILD="$(mktemp -d)"
-        trap 'rm -rf "$BUILD"' EXIT
-        pip_quiet download --no-deps --no-binary :all: --no-build-isolation \
-            "mmcv==$MMCV_VERSION" -d "$BUILD"
-        tar -xzf "$BUILD"/mmcv-"$MMCV_VERSION".tar.gz -C "$BUILD"
-        SRC="$BUILD/mmcv-$MMCV_VERSION"
-        # torch >= 2.10 headers require C++20; mmcv 2.1.0 asks for C++17.
-        sed -i 's/-std=c++17/-std=c++20/g' "$SRC/setup.py"
-        (
-            cd "$SRC"
-            export MMCV_WITH_OPS=1 MAX_JOBS="$JOBS"
-            [[ "$FLAVOUR" == cuda ]] && export FORCE_CUDA=1
-            # --no-build-isolation: build against the torch already here, and
-            # with setuptools<81, which still provides pkg_resources.
-            "$PY" -m pip wheel --no-build-isolation --no-deps -v . \
-                -w "$WHEEL_DIR" >"$BUILD/build.log" 2>&1 || {
-                tail -40 "$BUILD/build.log" >&2
-                say "error: mmcv build failed (log above)" >&2
-                exit 1
-            }
-        )
-    else
-        say "reusing cached mmcv wheel from $WHEEL_DIR"
+# mmcv: lite unless compiled ops are asked for.
+FLAVOUR="${MMCV_FLAVOUR:-}"
+if [[ -z "$FLAVOUR" ]]; then
+    FLAVOUR=lite
+    if [[ "$WITH_OPS" == 1 ]]; then
+        FLAVOUR=cpu
+        if "$PY" -c 'import sys, torch
+sys.exit(not torch.cuda.is_available())'; then
+            FLAVOUR=cuda
+        fi
     fi
-    "${PIP[@]}" --no-deps "$WHEEL_DIR"/mmcv-*.whl
-    # mmcv's own runtime requirements (the wheel is installed with --no-deps)
-    "${PIP[@]}" addict packaging Pillow pyyaml yapf opencv-python "mmengine==0.10.7"
 fi
+# The installed mmcv: none, lite, cpu or cuda (CUDA builds link c10_cuda).
+installed_flavour() {
+    "$PY" - <<'EOF'
+import importlib.metadata as md
+try:
+    files = md.files('mmcv') or []
+except md.PackageNotFoundError:
+    files = None
+ext = [f for f in files or [] if f.name.startswith('_ext')]
+if files is None:
+    print('none')
+elif not ext:
+    print('lite')
+else:
+    print('cuda' if b'c10_cuda' in ext[0].locate().read_bytes() else 'cpu')
+EOF
+}
+HAVE="$(installed_flavour)"
+# A compiled flavour already installed is kept by the default (lite) run.
+if [[ -z "${MMCV_FLAVOUR:-}" && "$FLAVOUR" == lite &&
+    ("$HAVE" == cpu || "$HAVE" == cuda) ]]; then
+    FLAVOUR="$HAVE"
+fi
+MARKER="$VENV/.mmselfsup_rot_mmcv"
+say "mmcv $MMCV_VERSION flavour: $FLAVOUR"
+WHEEL="$(bash "$ROOT/tools/build_mmcv.sh" --python "$PY" --flavour "$FLAVOUR" |
+    tail -1)"
+if [[ "$HAVE" != "$FLAVOUR" ||
+    "$(cat "$MARKER" 2>/dev/null)" != "$FLAVOUR $WHEEL" ]]; then
+    say "installing $(basename "$WHEEL")"
+    # --force-reinstall: lite and compiled wheels are both mmcv 2.1.0
+    "${PIP[@]}" --no-deps --force-reinstall "$WHEEL"
+    echo "$FLAVOUR $WHEEL" >"$MARKER"
+fi
+# mmcv's own runtime requirements (the wheel is installed with --no-deps)
+"${PIP[@]}" addict packaging Pillow pyyaml yapf opencv-python \
+    "mmengine==0.10.7" 'numpy>=1.23,<2'
 
 say "installing OpenMMLab packages and test tools (requirements/*.txt)"
 "${PIP[@]}" -r "$ROOT/requirements.txt" 'numpy>=1.23,<2'
 say "installing mmselfsup_rot in editable mode"
 "${PIP[@]}" --no-deps --no-build-isolation -e "$ROOT"
 
-"$PY" - <<'EOF'
-import mmcv, mmcv.ops, mmdet, mmengine, mmpretrain, mmseg, torch
-import mmselfsup_rot
-print(f'[bootstrap] ok: torch {torch.__version__}, mmcv {mmcv.__version__}, '
-      f'mmengine {mmengine.__version__}, mmpretrain {mmpretrain.__version__}, '
-      f'mmdet {mmdet.__version__}, mmseg {mmseg.__version__}')
+"$PY" - "$FLAVOUR" <<'EOF'
+import importlib.util
+import sys
+
+import mmcv, mmdet, mmengine, mmpretrain, mmseg, torch  # noqa: E401
+import mmselfsup_rot  # noqa: F401
+
+flavour = sys.argv[1]
+ops = importlib.util.find_spec('mmcv._ext') is not None
+if ops != (flavour != 'lite'):
+    sys.exit(f'[bootstrap] error: mmcv flavour {flavour} but compiled ops '
+             f'{"present" if ops else "missing"}')
+if ops:
+    import mmcv.ops  # noqa: F401
+print(f'[bootstrap] ok: torch {torch.__version__}, mmcv {mmcv.__version__} '
+      f'({flavour}), mmengine {mmengine.__version__}, '
+      f'mmpretrain {mmpretrain.__version__}, mmdet {mmdet.__version__}, '
+      f'mmseg {mmseg.__version__}')
 EOF
-stamp_of >"$STAMP_FILE"
+echo "$(stamp_of) $FLAVOUR" >"$STAMP_FILE"
 say "environment ready: $VENV"

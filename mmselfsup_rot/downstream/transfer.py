@@ -312,9 +312,12 @@ def run_transfer(config: str,
         dict: The final metrics (empty if none were computed).
     """
     from mmselfsup_rot.utils.launch import adapt_cfg_to_cpu
+    from mmselfsup_rot.utils.mmcv_ops import require_compiled_ops
     if not osp.isfile(config):
         raise FileNotFoundError(f'Config not found: {config}')
     cfg = Config.fromfile(config)
+    # mmdet's detectors and mmseg's segmentors are built from mmcv.ops
+    require_compiled_ops(cfg.get('default_scope') or 'mmdet/mmseg')
     _merge_options(cfg, work_dir, cfg_options, launcher)
     add_robustness_hooks(cfg)
     adapt_cfg_to_cpu(cfg, launcher)

@@ -51,9 +51,11 @@ def main() -> None:
                                                    run_transfer)
     from mmselfsup_rot.utils.checkpoint import CheckpointError
     from mmselfsup_rot.utils.cli import errors_as_one_line
+    from mmselfsup_rot.utils.mmcv_ops import MissingCompiledOpsError
 
     # the weights would not load: one line, before any training step
-    with errors_as_one_line(PretrainedMismatchError, CheckpointError):
+    with errors_as_one_line(PretrainedMismatchError, CheckpointError,
+                            MissingCompiledOpsError):
         run_transfer(
             args.config,
             args.pretrained,
