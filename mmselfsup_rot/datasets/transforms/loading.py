@@ -1,11 +1,13 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 """An image loader that survives the files found in real photo folders."""
 import io
+import math
 import os
 import warnings
-from typing import Optional
+from typing import Optional, Sequence, Tuple, Union
 
 import cv2
+import mmcv
 import mmengine.fileio as fileio
 import numpy as np
 from mmcv.transforms import LoadImageFromFile
@@ -14,7 +16,34 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 
 class BadImageError(ValueError):
-    """An image file that cannot be read or decoded."""
+    """An image file that cannot be read or decoded, or is too small.
+
+    Its message is one line naming the file. When raised in a dataloader
+    worker, torch re-raises it in the main process with the worker's
+    traceback as its message; that text is reduced to the original line
+    again, so that the tools can print it alone.
+
+    Args:
+        message (str): The message.
+    """
+
+    def __init__(self, message: str = '') -> None:
+        super().__init__(_worker_message(str(message)))
+
+
+def _worker_message(message: str) -> str:
+    """The original one-line message of an error re-raised by torch's
+    DataLoader (``Caught X in DataLoader worker process N.\nOriginal
+    Traceback ...\npackage.X: message``)."""
+    if not message.startswith('Caught ') or '\n' not in message:
+        return message
+    last = [line for line in message.splitlines() if line.strip()][-1]
+    name, sep, rest = last.partition(': ')
+    return rest if sep and ' ' not in name else last
+
+
+class ImageTooSmallError(BadImageError):
+    """An image smaller than what its pipeline can crop."""
 
 
 def _to_uint8(arr: np.ndarray) -> np.ndarray:
@@ -132,6 +161,15 @@ class RobustLoadImageFromFile(LoadImageFromFile):
       (training datasets only: test-mode datasets refuse ``None``),
       otherwise it raises a one-line :class:`BadImageError`.
 
+    - an image smaller than ``min_size`` (what the rest of the pipeline
+      can crop: a 3x3 file before ``RandomCrop(crop_size=32,
+      padding=2)``) is, with ``min_size_policy='skip'``, a bad file like
+      the above; ``'pad'`` pads it and ``'resize'`` enlarges it (keeping
+      its aspect ratio) to ``min_size`` instead. ``min_size='auto'`` is
+      resolved by ``BadImageHook`` from the pipeline's crops (see
+      :func:`~mmselfsup_rot.datasets.transforms.min_size.pipeline_min_size`);
+      until then no size is checked.
+
     Bad files are counted per process in ``num_bad`` and, when
     ``bad_image_log`` is set (``BadImageHook`` sets it to a file in the
     work directory), appended to that file so the hook can count them over
@@ -155,8 +193,22 @@ class RobustLoadImageFromFile(LoadImageFromFile):
         skip_bad (bool): Skip unreadable files (return ``None``) instead of
             raising. Defaults to True.
         bad_image_log (str, optional): File to append bad files to.
+        min_size (int | Sequence[int] | str, optional): Smallest usable
+            image, ``(h, w)`` or one int for both; ``'auto'`` for what the
+            pipeline's crops need (set by ``BadImageHook``), None for no
+            check. Defaults to ``'auto'``.
+        min_size_policy (str): What to do with a smaller image: ``'skip'``
+            (a bad file: skipped and counted, or an error with
+            ``skip_bad=False``), ``'pad'`` (pad it evenly on both sides
+            with ``pad_val``) or ``'resize'`` (enlarge it, bilinearly and
+            keeping its aspect ratio, until it covers ``min_size``).
+            Defaults to ``'skip'``.
+        pad_val (int | Sequence[int]): Pixel value of the ``'pad'``
+            policy. Defaults to 0.
         backend_args (dict, optional): mmengine file backend arguments.
     """
+
+    POLICIES = ('skip', 'pad', 'resize')
 
     def __init__(self,
                  to_float32: bool = False,
@@ -164,6 +216,9 @@ class RobustLoadImageFromFile(LoadImageFromFile):
                  channel_order: str = 'bgr',
                  skip_bad: bool = True,
                  bad_image_log: Optional[str] = None,
+                 min_size: Union[int, Sequence[int], str, None] = 'auto',
+                 min_size_policy: str = 'skip',
+                 pad_val: Union[int, Sequence[int]] = 0,
                  *,
                  backend_args: Optional[dict] = None) -> None:
         if color_type not in ('color', 'grayscale'):
@@ -181,6 +236,38 @@ class RobustLoadImageFromFile(LoadImageFromFile):
         self.skip_bad = skip_bad
         self.bad_image_log = bad_image_log
         self.num_bad = 0
+        if min_size_policy not in self.POLICIES:
+            raise ValueError(f'min_size_policy must be one of '
+                             f'{self.POLICIES}, got {min_size_policy!r}.')
+        self.min_size_policy = min_size_policy
+        self.pad_val = pad_val
+        self.min_size: Union[Tuple[int, int], str, None] = 'auto'
+        self.min_size_source: Optional[str] = None
+        if min_size != 'auto':
+            self.set_min_size(min_size, 'min_size')
+
+    def set_min_size(self,
+                     size: Union[int, Sequence[int], None],
+                     source: Optional[str] = None) -> None:
+        """Set the smallest usable image size.
+
+        Args:
+            size (int | Sequence[int] | None): ``(h, w)``, one int for
+                both, or None for no check.
+            source (str, optional): What needs it (named in messages).
+        """
+        if size is None:
+            self.min_size, self.min_size_source = None, None
+            return
+        if isinstance(size, str):
+            raise ValueError("min_size must be 'auto', None, an int or "
+                             f'(h, w), got {size!r}.')
+        pair = (size, size) if isinstance(size, int) else tuple(size)
+        if len(pair) != 2 or min(pair) < 1:
+            raise ValueError('min_size must be positive (h, w), got '
+                             f'{size!r}.')
+        self.min_size = (int(pair[0]), int(pair[1]))
+        self.min_size_source = source
 
     def transform(self, results: dict) -> Optional[dict]:
         """Load ``results['img_path']``.
@@ -199,8 +286,11 @@ class RobustLoadImageFromFile(LoadImageFromFile):
             except (OSError, ValueError) as err:
                 raise BadImageError(f'cannot read: {err}') from None
             img = decode_image(content, self.color_type, self.channel_order)
+            img = self._ensure_min_size(img)
         except BadImageError as err:
-            return self._bad(filename, str(err))
+            kind = 'Unusable' if isinstance(err, ImageTooSmallError) \
+                else 'Unreadable'
+            return self._bad(filename, str(err), kind)
         if self.to_float32:
             img = img.astype(np.float32)
         results['img'] = img
@@ -208,11 +298,43 @@ class RobustLoadImageFromFile(LoadImageFromFile):
         results['ori_shape'] = img.shape[:2]
         return results
 
-    def _bad(self, filename: str, reason: str) -> None:
+    def _ensure_min_size(self, img: np.ndarray) -> np.ndarray:
+        """Apply ``min_size_policy`` to an image smaller than
+        ``min_size``."""
+        if not isinstance(self.min_size, tuple):
+            return img
+        need_h, need_w = self.min_size
+        height, width = img.shape[:2]
+        if height >= need_h and width >= need_w:
+            return img
+        if self.min_size_policy == 'pad':
+            pad_h, pad_w = max(need_h - height, 0), max(need_w - width, 0)
+            top, left = pad_h // 2, pad_w // 2
+            return mmcv.impad(
+                img,
+                padding=(left, top, pad_w - left, pad_h - top),
+                pad_val=self.pad_val)
+        if self.min_size_policy == 'resize':
+            scale = max(need_h / height, need_w / width)
+            new_w = max(math.ceil(width * scale - 1e-6), need_w)
+            new_h = max(math.ceil(height * scale - 1e-6), need_h)
+            resized = cv2.resize(
+                img, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+            return resized.reshape((new_h, new_w) + img.shape[2:])
+        source = f' ({self.min_size_source})' if self.min_size_source \
+            else ''
+        raise ImageTooSmallError(f'too small: {height}x{width} px, the '
+                                 f'pipeline needs at least '
+                                 f'{need_h}x{need_w}{source}')
+
+    def _bad(self,
+             filename: str,
+             reason: str,
+             kind: str = 'Unreadable') -> None:
         """Count, log and warn about (or raise on) a bad file."""
         self.num_bad += 1
         record_bad_image(self.bad_image_log, filename, reason)
-        message = f'Unreadable image {filename}: {reason}'
+        message = f'{kind} image {filename}: {reason}'
         if not self.skip_bad:
             raise BadImageError(message)
         warnings.warn(message + ' -- skipped.', stacklevel=2)
@@ -223,4 +345,6 @@ class RobustLoadImageFromFile(LoadImageFromFile):
                 f'color_type={self.color_type!r}, '
                 f'channel_order={self.channel_order!r}, '
                 f'skip_bad={self.skip_bad}, '
+                f'min_size={self.min_size!r}, '
+                f'min_size_policy={self.min_size_policy!r}, '
                 f'backend_args={self.backend_args})')

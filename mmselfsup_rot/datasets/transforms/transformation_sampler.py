@@ -67,6 +67,11 @@ class _TransformPair(BaseTransform):
             outside the image. Defaults to 128 (the official gray).
     """
 
+    #: Smallest input side: the image's corners must be distinct points
+    #: (read by the pipeline's minimum-size check, see
+    #: :func:`~mmselfsup_rot.datasets.transforms.min_size.pipeline_min_size`).
+    min_input_size = 2
+
     def __init__(self, interpolation: str = 'bilinear', fill=128) -> None:
         if interpolation not in _INTERPOLATION:
             raise ValueError(f'interpolation must be one of '

@@ -1,28 +1,22 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 import os.path as osp
-from typing import Iterator, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.runner import BaseLoop
 from mmpretrain.registry import HOOKS
 
+from mmselfsup_rot.datasets.collate import SizeCheckedCollate
+from mmselfsup_rot.datasets.sample_seed import iter_datasets
 from mmselfsup_rot.datasets.transforms.loading import RobustLoadImageFromFile
-
-
-def _datasets(dataset) -> Iterator:
-    """The dataset and those inside dataset wrappers."""
-    yield dataset
-    for inner in getattr(dataset, 'datasets', None) or []:
-        yield from _datasets(inner)
-    if getattr(dataset, 'dataset', None) is not None:
-        yield from _datasets(dataset.dataset)
+from mmselfsup_rot.datasets.transforms.min_size import resolve_min_sizes
 
 
 def robust_loaders(dataset) -> List[RobustLoadImageFromFile]:
     """The :class:`RobustLoadImageFromFile` transforms of a dataset."""
     found = []
-    for data in _datasets(dataset):
+    for data in iter_datasets(dataset):
         pipeline = getattr(data, 'pipeline', None)
         for transform in getattr(pipeline, 'transforms', None) or []:
             if isinstance(transform, RobustLoadImageFromFile):
@@ -32,8 +26,8 @@ def robust_loaders(dataset) -> List[RobustLoadImageFromFile]:
 
 @HOOKS.register_module()
 class BadImageHook(Hook):
-    """Count the unreadable training images, report them after each epoch
-    and stop the run when too many are bad.
+    """Count the bad (unreadable or too small) training images, report them
+    after each epoch and stop the run when too many are bad.
 
     It points the training pipeline's
     :class:`~mmselfsup_rot.datasets.transforms.RobustLoadImageFromFile` at
@@ -41,6 +35,15 @@ class BadImageHook(Hook):
     files it skipped to it. The hook counts the distinct files logged in
     the current epoch, logs them at the end of the epoch and raises once
     their fraction of the dataset exceeds ``max_bad_fraction``.
+
+    Before the training, validation and test loops start, it also sets
+    the ``min_size='auto'`` of their pipelines' loaders to what the
+    pipeline's crops need (images smaller than that are bad files, or
+    padded/resized by ``min_size_policy``), and wraps their collate
+    functions in
+    :class:`~mmselfsup_rot.datasets.collate.SizeCheckedCollate`, so that
+    a batch of images of different sizes fails with one line naming the
+    files.
 
     Args:
         max_bad_fraction (float): Largest tolerated fraction of bad images
@@ -87,6 +90,32 @@ class BadImageHook(Hook):
             transform.bad_image_log = self.log_file
         self._num_samples = len(loader.dataset)
 
+    def before_train(self, runner) -> None:
+        self.prepare_dataloader(runner.train_loop.dataloader)
+
+    def before_val(self, runner) -> None:
+        self.prepare_dataloader(runner.val_loop.dataloader)
+
+    def before_test(self, runner) -> None:
+        self.prepare_dataloader(runner.test_loop.dataloader)
+
+    @staticmethod
+    def prepare_dataloader(loader) -> None:
+        """Resolve the loaders' ``min_size='auto'`` and check the batch
+        sizes of a dataloader (before its workers start).
+
+        Args:
+            loader: A ``torch.utils.data.DataLoader``.
+        """
+        for data in iter_datasets(loader.dataset):
+            pipeline = getattr(data, 'pipeline', None)
+            if pipeline is not None:
+                resolve_min_sizes(pipeline)
+        collate_fn = getattr(loader, 'collate_fn', None)
+        if collate_fn is not None and not isinstance(collate_fn,
+                                                     SizeCheckedCollate):
+            loader.collate_fn = SizeCheckedCollate(collate_fn)
+
     def before_train_epoch(self, runner) -> None:
         if self.log_file is not None:
             self._epoch_start = self._log_size()
@@ -106,9 +135,9 @@ class BadImageHook(Hook):
         bad = self._read_epoch()
         if bad:
             print_log(
-                f'Epoch {runner.epoch + 1}: skipped {len(bad)} unreadable '
-                f'image(s) of {self._num_samples} (listed in '
-                f'{self.log_file}).',
+                f'Epoch {runner.epoch + 1}: skipped {len(bad)} bad '
+                f'image(s) of {self._num_samples} (unreadable or too '
+                f'small; listed in {self.log_file}).',
                 logger='current')
         self._check(runner, bad)
 
@@ -135,7 +164,7 @@ class BadImageHook(Hook):
         shown = '; '.join(f'{p} ({r})' for p, r in bad[:3])
         raise RuntimeError(
             f'{len(bad)} of {self._num_samples} training images could not '
-            f'be read in epoch {runner.epoch + 1}, more than '
+            f'be used in epoch {runner.epoch + 1}, more than '
             f'max_bad_fraction={self.max_bad_fraction}: {shown}. Fix or '
             f'remove them (full list: {self.log_file}) or raise '
             'BadImageHook.max_bad_fraction.')

@@ -1,55 +1,102 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
-import functools
 import random
-from typing import Optional
+from typing import List, Optional
 
 import numpy as np
 import torch
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
+from mmengine.runner import EpochBasedTrainLoop
 from mmpretrain.registry import HOOKS
 
-
-def _seed_worker(worker_id: int, seed: int) -> None:
-    """Seed a dataloader worker's RNGs (module level so it pickles)."""
-    random.seed(seed + worker_id)
-    np.random.seed((seed + worker_id) % 2**32)
-    torch.manual_seed(seed + worker_id)
+from mmselfsup_rot.datasets.sample_seed import (SampleSeededCompose,
+                                                seed_per_sample)
 
 
 @HOOKS.register_module()
 class EpochSeedHook(Hook):
-    """Reseed every RNG at the start of each epoch from ``(seed, epoch,
-    rank)``.
+    """Make every random draw of training a function of the seed, the epoch
+    and the sample, so that a resumed run ends with exactly the weights of
+    an uninterrupted one.
 
     mmengine seeds the RNGs once, when the runner starts, and does not save
-    their state in checkpoints. A run resumed at epoch ``e`` therefore draws
-    different augmentations (and different random rotations) from epoch
-    ``e`` on than the uninterrupted run would. Reseeding at each epoch makes
-    an interrupted-and-resumed run end with exactly the weights of an
-    uninterrupted one (with ``num_workers=0`` or non-persistent workers,
-    whose per-epoch seeds this hook also sets).
+    their state in checkpoints; dataloader workers carry their own RNG
+    state from sample to sample and, with ``persistent_workers``, from
+    epoch to epoch. This hook therefore
+
+    - wraps the training dataset's pipelines in
+      :class:`~mmselfsup_rot.datasets.sample_seed.SampleSeededCompose`
+      (``per_sample=True``): every sample's augmentation is drawn from
+      ``(seed, epoch, sample index)``, whichever worker loads it, however
+      many workers there are, whether they persist and whether the run
+      was resumed;
+    - reseeds Python's, NumPy's and torch's RNGs in the main process at the
+      start of each epoch from ``(seed, epoch, rank)``, for the random
+      draws of the training step (e.g. the data preprocessor's flips or
+      random rotations, dropout);
+    - gives the training dataloader its own ``generator``, so that starting
+      its workers (at every epoch, or once with persistent workers) does
+      not consume the main process's torch RNG.
+
+    Per-sample seeding needs an epoch-based loop; with an iteration-based
+    loop the data epochs are not visible to hooks and only the main
+    process is seeded.
 
     Args:
         seed (int, optional): Base seed; defaults to the runner's seed. When
             neither is set the hook does nothing.
+        per_sample (bool): Seed the data pipeline per sample. Defaults to
+            True.
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, seed: Optional[int] = None) -> None:
+    def __init__(self,
+                 seed: Optional[int] = None,
+                 per_sample: bool = True) -> None:
         self.seed = seed
+        self.per_sample = per_sample
+        self._pipelines: List[SampleSeededCompose] = []
+
+    def _base_seed(self, runner) -> Optional[int]:
+        return self.seed if self.seed is not None else runner.seed
+
+    def before_train(self, runner) -> None:
+        """Seed the training pipelines per sample (before any dataloader
+        worker starts) and give the dataloader its own generator."""
+        base = self._base_seed(runner)
+        if base is None:
+            return
+        loader = runner.train_loop.dataloader
+        if getattr(loader, 'generator', 'absent') is None:
+            generator = torch.Generator()
+            generator.manual_seed(int(base) + 7919 * get_rank())
+            loader.generator = generator
+        if not self.per_sample:
+            return
+        if not isinstance(runner.train_loop, EpochBasedTrainLoop):
+            print_log(
+                'EpochSeedHook: per-sample seeding needs an epoch-based '
+                f'train loop, not {type(runner.train_loop).__name__}; only '
+                'the main process is reseeded.',
+                logger='current')
+            return
+        self._pipelines = seed_per_sample(loader.dataset, int(base))
+        print_log(
+            'Per-sample seeding of the training data: each sample\'s '
+            f'augmentation is drawn from (seed={int(base)}, epoch, sample '
+            f'index) in {len(self._pipelines)} pipeline(s).',
+            logger='current')
 
     def before_train_epoch(self, runner) -> None:
-        base = self.seed if self.seed is not None else runner.seed
+        """Reseed the main process and set the pipelines' epoch."""
+        base = self._base_seed(runner)
         if base is None:
             return
         seed = (int(base) + 1000003 * runner.epoch + 7919 * get_rank()) % 2**31
         random.seed(seed)
         np.random.seed(seed)
         torch.manual_seed(seed)
-        loader = runner.train_dataloader
-        if getattr(loader, 'num_workers',
-                   0) > 0 and not getattr(loader, 'persistent_workers', False):
-            loader.worker_init_fn = functools.partial(
-                _seed_worker, seed=seed * 31 % 2**31)
+        for pipeline in self._pipelines:
+            pipeline.set_epoch(runner.epoch)
