@@ -71,7 +71,11 @@ def main() -> None:
         from mmengine.evaluator import DumpResults
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))
-    metrics = runner.test()
+    # an unreadable image, or one of another size than the rest of its
+    # batch, fails in one line naming the file
+    from mmselfsup_rot.datasets.transforms.loading import BadImageError
+    with errors_as_one_line(BadImageError):
+        metrics = runner.test()
     if is_main_process():  # every rank holds the same metrics: print once
         print(metrics)
 

@@ -141,7 +141,11 @@ def main() -> None:
         check_pretrained_init_cfgs(runner.model)
         if cfg.get('load_from'):
             check_checkpoint_fits(runner.model, cfg.load_from)
-    runner.train()
+    # an image that no pipeline step can use (unreadable in validation, or
+    # of another size than the rest of its batch) fails in one line
+    from mmselfsup_rot.datasets.transforms.loading import BadImageError
+    with errors_as_one_line(BadImageError):
+        runner.train()
 
 
 if __name__ == '__main__':

@@ -74,7 +74,7 @@ def test_bad_images_are_skipped_counted_and_limited(data, tmp_path):
         ['--work-dir', str(tmp_path / 'ok'), '--cfg-options'] + opts +
         ['custom_hooks.2.max_bad_fraction=0.25'])
     assert f'Unreadable image {train[0]}: empty file' in proc.stdout
-    assert 'Epoch 1: skipped 2 unreadable image(s) of 8' in proc.stdout
+    assert 'Epoch 1: skipped 2 bad image(s) of 8' in proc.stdout
     assert (tmp_path / 'ok' / 'epoch_1.pth').exists()
 
     # the default limit (1%) stops the run with the count and the files
@@ -83,7 +83,7 @@ def test_bad_images_are_skipped_counted_and_limited(data, tmp_path):
         ['--work-dir', str(tmp_path / 'fail'), '--cfg-options'] + opts,
         check=False)
     assert proc.returncode != 0
-    assert ('2 of 8 training images could not be read in epoch 1, more '
+    assert ('2 of 8 training images could not be used in epoch 1, more '
             'than max_bad_fraction=0.01') in proc.stdout
     assert train[0] in proc.stdout
 
