@@ -44,10 +44,14 @@ if __name__ == '__main__':
         packages=find_packages(exclude=('configs', 'tools', 'tests',
                                         'benchmarks', 'docs')),
         include_package_data=True,
-        python_requires='>=3.8',
+        # built and tested on 3.11; the offline GPU bundle also on 3.12
+        python_requires='>=3.11',
         license='Apache License 2.0',
         classifiers=[
+            'License :: OSI Approved :: Apache Software License',
             'Programming Language :: Python :: 3',
+            'Programming Language :: Python :: 3.11',
+            'Programming Language :: Python :: 3.12',
             'Topic :: Scientific/Engineering :: Artificial Intelligence',
         ],
         install_requires=parse_requirements('requirements/runtime.txt'),

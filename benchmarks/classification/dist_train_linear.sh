@@ -1,18 +1,13 @@
 #!/usr/bin/env bash
 # Linear / multi-head linear evaluation or fine-tuning from a pretrained
-# backbone.
-# Usage: bash benchmarks/classification/dist_train_linear.sh CONFIG \
-#            PRETRAINED GPUS [tools/train.py options]
-# PRETRAINED: a RotationPred checkpoint, backbone-only weights, or "none"
-# (random-initialisation baseline). Its backbone is written to
-# WORK_DIR/pretrained_backbone.pth and loaded via init_cfg.
+# backbone. Arguments and environment: tools/benchmarks/launcher_args.sh.
+# The checkpoint's backbone is written to WORK_DIR/pretrained_backbone.pth
+# and loaded via init_cfg; after training, the accuracy per stage is drawn
+# in WORK_DIR/linear_per_stage.png.
 set -e
-CONFIG=$1
-PRETRAINED=$2
-GPUS=$3
+USAGE="bash benchmarks/classification/dist_train_linear.sh CONFIG PRETRAINED [GPUS] [train.py options]"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-export PYTHONPATH="$ROOT:$PYTHONPATH"
-WORK_DIR=${WORK_DIR:-work_dirs/benchmarks/$(basename "${CONFIG%.py}")/$(basename "${PRETRAINED%.*}")}
+source "$ROOT/tools/benchmarks/launcher_args.sh"
 mkdir -p "$WORK_DIR"
 
 if [ "$PRETRAINED" = "none" ]; then
@@ -24,4 +19,6 @@ else
     INIT="model.backbone.init_cfg.checkpoint=$CKPT"
 fi
 bash "$ROOT/tools/dist_train.sh" "$CONFIG" "$GPUS" --work-dir "$WORK_DIR" \
-    "${@:4}" --cfg-options "$INIT"
+    "${OPTIONS[@]}" --cfg-options "$INIT"
+python "$ROOT/tools/analysis/plot_linear_stages.py" "$WORK_DIR" \
+    "$WORK_DIR/linear_per_stage.png"

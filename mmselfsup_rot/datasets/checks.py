@@ -16,7 +16,19 @@ IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif',
                   '.tiff', '.webp')
 # mmpretrain datasets in the "<class>/<image>" or "<path> <label>" layout.
 FOLDER_DATASETS = ('CustomDataset', 'ImageNet', 'ImageNet21k')
+# mmpretrain datasets that download themselves into a missing data_root
+# when download=True (their default).
+DOWNLOADABLE = {
+    'CIFAR10': 'https://www.cs.toronto.edu/~kriz/cifar.html',
+    'CIFAR100': 'https://www.cs.toronto.edu/~kriz/cifar.html',
+    'MNIST': 'http://yann.lecun.com/exdb/mnist/',
+    'FashionMNIST': 'https://github.com/zalandoresearch/fashion-mnist',
+}
+# Segmentation-map suffixes that mmseg datasets set in their class rather
+# than in the config.
+SEG_MAP_SUFFIXES = {'CityscapesDataset': '_gtFine_labelTrainIds.png'}
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+PREPARE_DOC = 'docs/dataset_prepare.md'
 
 
 class DatasetError(ValueError):
@@ -170,13 +182,37 @@ def _check_generic(cfg: dict, name: str) -> None:
                                '(data_prefix.img_path).')
 
 
-def _leaf_datasets(cfg: dict, name: str) -> Iterator[Tuple[dict, str]]:
-    """Dataset configs inside dataset wrappers, with their config key."""
+def _has_file(folder: str, suffix: str) -> bool:
+    for _, _, files in os.walk(folder, followlinks=True):
+        if any(f.endswith(suffix) for f in files):
+            return True
+    return False
+
+
+def _check_seg_maps(cfg: dict, name: str) -> None:
+    """mmseg datasets: the label maps the config reads exist."""
+    prefix = cfg.get('data_prefix')
+    seg = prefix.get('seg_map_path') if isinstance(prefix, dict) else None
+    if not seg:
+        return
+    ds_type = str(cfg.get('type', '')).split('.')[-1]
+    suffix = cfg.get('seg_map_suffix') or SEG_MAP_SUFFIXES.get(ds_type, '.png')
+    folder = _join(cfg.get('data_root', '') or '', seg)
+    if not osp.isdir(folder) or not _has_file(folder, suffix):
+        raise DatasetError(
+            f'{name}: no *{suffix} label maps under {folder} '
+            f'(data_prefix.seg_map_path); build them as {PREPARE_DOC} '
+            'says.')
+
+
+def leaf_datasets(cfg: dict, name: str) -> Iterator[Tuple[dict, str]]:
+    """Dataset configs inside dataset wrappers (``dataset``/``datasets``),
+    with their config key, e.g. ``train_dataloader.dataset.datasets.1``."""
     if cfg.get('datasets') is not None:
         for i, inner in enumerate(cfg['datasets']):
-            yield from _leaf_datasets(inner, f'{name}.datasets.{i}')
+            yield from leaf_datasets(inner, f'{name}.datasets.{i}')
     elif cfg.get('dataset') is not None:
-        yield from _leaf_datasets(cfg['dataset'], f'{name}.dataset')
+        yield from leaf_datasets(cfg['dataset'], f'{name}.dataset')
     else:
         yield cfg, name
 
@@ -195,14 +231,24 @@ def check_dataset_cfg(cfg: dict,
     Raises:
         DatasetError: With one line saying what was expected where.
     """
-    for leaf, key in _leaf_datasets(cfg, name):
+    for leaf, key in leaf_datasets(cfg, name):
         root = leaf.get('data_root', '') or ''
+        ds_type = str(leaf.get('type', ''))
+        short_type = ds_type.split('.')[-1]
+        if short_type in DOWNLOADABLE:
+            if not osp.isdir(root) and not leaf.get('download', True):
+                raise DatasetError(
+                    f'{key}.data_root: folder {root} does not exist and '
+                    f'download=False; put the {short_type} files there '
+                    f'({DOWNLOADABLE[short_type]}) or set download=True.')
+            # otherwise mmpretrain downloads into a missing data_root
+            check_pipeline_crops(leaf.get('pipeline') or [], f'{key}.pipeline')
+            continue
         if root and not osp.isdir(root):
             raise DatasetError(
                 f'{key}.data_root: folder {root} does not exist; set it to '
-                'the dataset folder (see docs/troubleshooting.md).')
-        ds_type = str(leaf.get('type', ''))
-        if ds_type.split('.')[-1] in ('VOCDataset', 'VOC'):
+                f'the dataset folder ({PREPARE_DOC} gives each layout).')
+        if short_type in ('VOCDataset', 'VOC'):
             _check_voc(leaf, key, limit)
         elif 'Coco' in ds_type or str(leaf.get('ann_file',
                                                '')).endswith('.json'):
@@ -211,6 +257,7 @@ def check_dataset_cfg(cfg: dict,
             _check_list(leaf, key, limit)
         else:
             _check_generic(leaf, key)
+        _check_seg_maps(leaf, key)
         check_pipeline_crops(leaf.get('pipeline') or [], f'{key}.pipeline')
 
 
@@ -281,9 +328,14 @@ def loaders_used_by(cfg, mode: str) -> Tuple[str, ...]:
 
 def check_datasets(cfg, loaders: Sequence[str] = LOADERS) -> None:
     """Check the datasets of a config's ``loaders`` (see
-    :func:`check_dataset_cfg`)."""
+    :func:`check_dataset_cfg`); ``extract_dataloaders.<split>`` names a
+    split of the feature-extraction configs."""
     for loader in loaders:
-        loader_cfg = cfg.get(loader)
+        if loader.startswith('extract_dataloaders.'):
+            loader_cfg = (cfg.get('extract_dataloaders')
+                          or {}).get(loader.split('.', 1)[1])
+        else:
+            loader_cfg = cfg.get(loader)
         if loader_cfg and loader_cfg.get('dataset') is not None:
             check_dataset_cfg(loader_cfg['dataset'], f'{loader}.dataset')
 

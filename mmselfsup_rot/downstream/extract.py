@@ -20,7 +20,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from mmengine.dist import collect_results, get_dist_info
-from mmengine.utils import ProgressBar
+
+from mmselfsup_rot.utils.progress import track
 
 
 def _labels_of(dataset) -> Tuple[np.ndarray, str]:
@@ -63,19 +64,20 @@ def extract_features(
     rank, world_size = get_dist_info()
     model.eval()
     dataset = dataloader.dataset
-    bar = ProgressBar(len(dataset)) if rank == 0 else None
     results: List[List[np.ndarray]] = []
-    for data in dataloader:
+    # every process runs a batch per step: the bar counts all of them
+    batches = track(
+        dataloader,
+        len(dataset),
+        f'Extracting features of {len(dataset)} images',
+        weight=lambda data: len(data['inputs']) * world_size)
+    for data in batches:
         data = model.data_preprocessor(data, False)
         feats = model.extract_feat(data['inputs'], stage='neck')
         if isinstance(feats, torch.Tensor):
             feats = (feats, )
         feats = [f.flatten(1).float().cpu().numpy() for f in feats]
         results.extend(list(per_sample) for per_sample in zip(*feats))
-        if bar is not None:
-            bar.update(
-                min(len(feats[0]) * world_size,
-                    len(dataset) - bar.completed))
     gathered = collect_results(results, len(dataset), device='cpu')
     if rank != 0:
         return None

@@ -8,6 +8,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from mmselfsup_rot.utils.progress import track
+
 
 @torch.no_grad()
 def knn_classify(train_features: np.ndarray,
@@ -16,7 +18,8 @@ def knn_classify(train_features: np.ndarray,
                  test_labels: np.ndarray,
                  ks: Sequence[int] = (10, 20, 100, 200),
                  temperature: float = 0.07,
-                 batch_size: int = 256) -> Dict[int, Dict[str, float]]:
+                 batch_size: int = 256,
+                 progress: bool = False) -> Dict[int, Dict[str, float]]:
     """Top-1 / top-5 accuracy (percent) of a weighted kNN for each k.
 
     Args:
@@ -25,6 +28,8 @@ def knn_classify(train_features: np.ndarray,
         ks (Sequence[int]): Numbers of neighbours.
         temperature (float): Vote temperature.
         batch_size (int): Test samples per similarity block.
+        progress (bool): Draw a progress bar over the test samples
+            (rank 0).
 
     Returns:
         dict: ``{k: {'top1': ..., 'top5': ...}}``.
@@ -38,7 +43,14 @@ def knn_classify(train_features: np.ndarray,
     test_y = torch.as_tensor(test_labels).long()
     num_classes = int(max(train_y.max(), test_y.max())) + 1
     correct = {k: torch.zeros(2) for k in ks}
-    for start in range(0, len(test), batch_size):
+    starts = track(
+        range(0, len(test), batch_size),
+        len(test), f'kNN: {len(test)} test x {len(train)} train samples, k in '
+        f'{list(ks)}',
+        enabled=progress,
+        weight=lambda start: min(batch_size,
+                                 len(test) - start))
+    for start in starts:
         sim = test[start:start + batch_size] @ train.T
         top_sim, top_idx = sim.topk(max(ks), dim=1)
         target = test_y[start:start + batch_size, None]

@@ -10,8 +10,8 @@ and mean/min/max/std over samples are given at that cost.
 from typing import Dict, List, Sequence
 
 import numpy as np
-from joblib import Parallel, delayed
 
+from mmselfsup_rot.utils.progress import parallel_map
 from .svm import (DEFAULT_COSTS, class_samples, l2_normalize, make_svm,
                   voc_average_precision)
 
@@ -55,8 +55,19 @@ def low_shot_svm(train_features: np.ndarray,
                  num_samples: int = 5,
                  costs: Sequence[float] = DEFAULT_COSTS,
                  seed: int = 0,
-                 n_jobs: int = -1) -> np.ndarray:
+                 n_jobs: int = -1,
+                 progress: bool = False) -> np.ndarray:
     """Test APs of every (sample, k, cost, class) SVM.
+
+    Args:
+        train_features, test_features (np.ndarray): ``(N, D)`` features.
+        train_targets, test_targets (np.ndarray): ``(N, C)`` with 1/0/-1.
+        k_values (Sequence[int]): Positives per class of each setting.
+        num_samples (int): Independent samples per k.
+        costs (Sequence[float]): SVM costs.
+        seed (int): Seed of the samples.
+        n_jobs (int): joblib workers; -1 uses all cores.
+        progress (bool): Draw a progress bar over the fits (rank 0).
 
     Returns:
         np.ndarray: ``(num_samples, len(k_values), len(costs),
@@ -71,9 +82,14 @@ def low_shot_svm(train_features: np.ndarray,
     jobs = [(s, ki, ci, cls) for s in range(num_samples)
             for ki in range(len(k_values)) for ci in range(len(costs))
             for cls in range(num_classes)]
-    aps = Parallel(n_jobs=n_jobs)(delayed(_fit_test)(
-        train_x, samples[s][ki], test_x, test_targets, cls, costs[ci])
-                                  for s, ki, ci, cls in jobs)
+    aps = parallel_map(
+        _fit_test,
+        [(train_x, samples[s][ki], test_x, test_targets, cls, costs[ci])
+         for s, ki, ci, cls in jobs],
+        n_jobs,
+        desc=f'low-shot SVM: {len(jobs)} fits ({num_samples} samples x '
+        f'{len(k_values)} k x {len(costs)} costs x {num_classes} classes)',
+        enabled=progress)
     return np.array(aps).reshape(num_samples, len(k_values), len(costs),
                                  num_classes)
 

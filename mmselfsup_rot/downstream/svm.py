@@ -10,9 +10,10 @@ of training and evaluation. Classes run in parallel with joblib.
 from typing import Dict, Sequence
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.model_selection import cross_val_score
 from sklearn.svm import LinearSVC
+
+from mmselfsup_rot.utils.progress import parallel_map
 
 DEFAULT_COSTS = (1.0, 10.0, 100.0)
 
@@ -99,7 +100,8 @@ def svm_benchmark(train_features: np.ndarray,
                   test_targets: np.ndarray,
                   costs: Sequence[float] = DEFAULT_COSTS,
                   folds: int = 3,
-                  n_jobs: int = -1) -> Dict[str, object]:
+                  n_jobs: int = -1,
+                  progress: bool = False) -> Dict[str, object]:
     """Train and test one SVM per class.
 
     Args:
@@ -111,6 +113,7 @@ def svm_benchmark(train_features: np.ndarray,
             ``(1, 10, 100)``.
         folds (int): Cross-validation folds. Defaults to 3.
         n_jobs (int): joblib workers; -1 uses all cores.
+        progress (bool): Draw a progress bar over the classes (rank 0).
 
     Returns:
         dict: ``mAP`` (percent), ``ap`` (per class, percent), ``costs``
@@ -120,10 +123,14 @@ def svm_benchmark(train_features: np.ndarray,
         raise ValueError('The VOC SVM needs (N, num_classes) 1/0/-1 '
                          'targets (label_format "voc").')
     train_x, test_x = l2_normalize(train_features), l2_normalize(test_features)
-    out = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_class)(train_x, train_targets, test_x, test_targets, cls,
-                            list(costs), folds)
-        for cls in range(train_targets.shape[1]))
+    num_classes = train_targets.shape[1]
+    out = parallel_map(
+        _fit_class, [(train_x, train_targets, test_x, test_targets, cls,
+                      list(costs), folds) for cls in range(num_classes)],
+        n_jobs,
+        desc=f'SVM: {num_classes} classes x {len(costs)} costs x {folds} '
+        'folds',
+        enabled=progress)
     aps = [100. * ap for ap, _, _ in out]
     return dict(
         mAP=float(np.mean(aps)),

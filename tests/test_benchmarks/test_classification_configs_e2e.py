@@ -152,6 +152,9 @@ def test_linear_launcher_two_processes_from_full_checkpoint(
     assert 'gloo backend with 2 CPU processes' in proc.stdout
     assert 'accuracy/top1' in proc.stdout
     assert osp.isfile(tmp_path / 'epoch_1.pth')
+    # the accuracy of its one stage, drawn after training
+    assert 'top-1 per stage: linear ' in proc.stdout
+    assert osp.getsize(tmp_path / 'linear_per_stage.png') > 0
     # the launcher wrote the backbone it loaded
     loaded = get_state_dict(
         load_checkpoint_file(str(tmp_path / 'pretrained_backbone.pth')))
@@ -193,10 +196,21 @@ def test_knn_launcher_two_processes(mini_imagenet, tmp_path_factory, tmp_path):
         '               dataset=dict(data_root=data_root)),\n'
         '    val=dict(batch_size=4, num_workers=0,\n'
         '             dataset=dict(data_root=data_root)))\n')
-    proc = _launch('knn.sh', config, ckpt, 2, tmp_path / 'work', '--ks', '1',
-                   '3')
+    proc = _launch(
+        'knn.sh',
+        config,
+        ckpt,
+        2,
+        '--ks',
+        '1',
+        '3',
+        env=dict(WORK_DIR=str(tmp_path / 'work')))
     assert '| conv5 | k=1 | k=3 |' in proc.stdout
-    with open(tmp_path / 'work' / 'features' / 'knn_results.json') as f:
+    # the progress of the kNN pass over the 4 val images, with its ETA
+    assert '4/4' in proc.stdout and 'ETA' in proc.stdout
+    features = tmp_path / 'work' / 'features'
+    assert osp.getsize(features / 'knn.png') > 0
+    with open(features / 'knn_results.json') as f:
         res = json.load(f)
     assert set(res) == {'1', '3'}
     for k in ('1', '3'):

@@ -71,11 +71,10 @@ def test_extract_two_processes_then_svm_tables(voc_setup):
     proc = run_tool([
         'bash',
         osp.join(REPO, 'benchmarks', 'svm_voc07',
-                 'extract_and_svm.sh'), cfg, ckpt, '2',
-        str(work), '--layers', 'feature4', 'feature5', '--low-shot',
-        '--k-values', '1', '2', '--num-samples', '2'
+                 'extract_and_svm.sh'), cfg, ckpt, '2', '--layers', 'feature4',
+        'feature5', '--low-shot', '--k-values', '1', '2', '--num-samples', '2'
     ],
-                    env=dict(PORT='29531'))
+                    env=dict(PORT='29531', WORK_DIR=str(work)))
     feats = work / 'features'
     for split, num in (('trainval', 18), ('test', 9)):
         meta = json.loads((feats / f'{split}_meta.json').read_text())
@@ -111,6 +110,12 @@ def test_extract_two_processes_then_svm_tables(voc_setup):
         assert f'| {layer} | {res["mAP"]:.2f} |' in out
     low = json.loads((feats / 'low_shot_results.json').read_text())
     assert [r['k'] for r in low['feature5']] == [1, 2]
+    # progress with an ETA: 3 classes per SVM, 2 x 2 x 3 x 3 low-shot fits
+    assert 'SVM: 3 classes x 3 costs x 3 folds' in out
+    assert 'low-shot SVM: 36 fits' in out and '36/36' in out
+    assert 'ETA' in out
+    for plot in ('svm_voc07.png', 'low_shot.png'):
+        assert (feats / plot).stat().st_size > 0
 
 
 def test_weights_load_and_bad_checkpoint_is_clear(voc_setup):

@@ -115,6 +115,27 @@ def test_fcn_alexnet_voc12(voc12, mini_imagenet, tmp_path_factory, tmp_path):
     assert re.search(r'\) AtomicCheckpointHook', out)
     assert re.search(r'\) NonFiniteLossHook', out)
     _assert_miou(out, osp.basename(ALEX_CFG))
+    # the run went to WORK_DIR
+    assert (tmp_path / 'pretrained_backbone.pth').is_file()
+
+
+def test_launcher_checks_the_label_maps_first(voc12, tmp_path):
+    """VOC12aug without the converter's SegmentationClassAug: one line
+    naming the missing label maps, before anything is built."""
+    options = _common() + _test_loaders(voc12)
+    for idx in range(2):
+        options += _train_set(f'train_dataloader.dataset.datasets.{idx}',
+                              voc12)
+    options.append('train_dataloader.dataset.datasets.1.data_prefix.'
+                   'seg_map_path=SegmentationClassMissing')
+    proc = launch(
+        'mmsegmentation', VOC_AUG_CFG, 'none', tmp_path, options, check=False)
+    assert proc.returncode != 0
+    assert re.search(
+        r'^Dataset error: train_dataloader\.dataset\.datasets\.1: no \*\.png '
+        rf'label maps under {re.escape(voc12)}/SegmentationClassMissing ',
+        proc.stdout, re.MULTILINE), proc.stdout[-3000:]
+    assert 'Iter(train)' not in proc.stdout
 
 
 def test_launcher_refuses_a_backbone_that_would_not_load(

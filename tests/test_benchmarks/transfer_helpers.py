@@ -47,7 +47,8 @@ def launch(area: str,
            options,
            gpus: int = 1,
            check: bool = True):
-    """``bash tools/benchmarks/dist_train_transfer.sh CONFIG CKPT GPUS``."""
+    """``WORK_DIR=work_dir bash tools/benchmarks/dist_train_transfer.sh
+    CONFIG CKPT GPUS --cfg-options ...``."""
     root = DET if area == 'mmdetection' else SEG
     port = free_port()  # other test runs may hold the default one
     return run_tool(
@@ -55,8 +56,7 @@ def launch(area: str,
             'bash',
             osp.join(REPO, 'tools', 'benchmarks', 'dist_train_transfer.sh'),
             osp.join(root, config), ckpt,
-            str(gpus), '--work-dir',
-            str(work_dir), '--cfg-options'
+            str(gpus), '--cfg-options'
         ] + list(options),
-        env=dict(PORT=str(port), OMP_NUM_THREADS='1'),
+        env=dict(PORT=str(port), OMP_NUM_THREADS='1', WORK_DIR=str(work_dir)),
         check=check)

@@ -6,6 +6,7 @@ import os.path as osp
 
 import pytest
 from mmengine.config import Config
+from PIL import Image
 
 from mmselfsup_rot.datasets.checks import (DatasetError, check_dataset_cfg,
                                            check_datasets,
@@ -123,3 +124,59 @@ def test_crop_larger_than_the_resized_image_is_refused():
                 scale=32,
                 crop_ratio_range=(0.2, 1.5))
         ])
+
+
+def test_cifar10_may_be_downloaded_into_a_missing_root(tmp_path):
+    """mmpretrain downloads CIFAR-10 into a missing data_root when
+    download=True (its default): the check lets it; without download the
+    missing folder is one line saying where the files come from."""
+    missing = str(tmp_path / 'cifar10')
+    check_dataset_cfg(dict(type='CIFAR10', data_root=missing, split='train'))
+    with pytest.raises(
+            DatasetError,
+            match=rf'^x.data_root: folder {missing} does not exist and '
+            r'download=False; put the CIFAR10 files there \(https://www.cs.'
+            r'toronto.edu/~kriz/cifar.html\) or set download=True.$'):
+        check_dataset_cfg(
+            dict(type='CIFAR10', data_root=missing, download=False), 'x')
+    # the crops are still checked
+    with pytest.raises(DatasetError, match='crop_ratio_range'):
+        check_dataset_cfg(
+            dict(
+                type='CIFAR10',
+                data_root=missing,
+                pipeline=[
+                    dict(
+                        type='RandomResizedCrop',
+                        scale=32,
+                        crop_ratio_range=(0.5, 2.0))
+                ]))
+
+
+def test_segmentation_label_maps_must_exist(tmp_path):
+    """mmseg datasets: the suffix of the config, or the one the dataset
+    class sets (Cityscapes' labelTrainIds maps, made by a converter)."""
+    root = tmp_path / 'cityscapes'
+    for sub in ('leftImg8bit/train/aachen', 'gtFine/train/aachen'):
+        (root / sub).mkdir(parents=True)
+    Image.new('RGB', (4, 4)).save(
+        root / 'leftImg8bit/train/aachen/a_000000_000019_leftImg8bit.png')
+    Image.new('L', (4, 4)).save(
+        root / 'gtFine/train/aachen/a_000000_000019_gtFine_labelIds.png')
+    cfg = dict(
+        type='CityscapesDataset',
+        data_root=str(root),
+        data_prefix=dict(
+            img_path='leftImg8bit/train', seg_map_path='gtFine/train'))
+    with pytest.raises(
+            DatasetError,
+            match=r'^c: no \*_gtFine_labelTrainIds.png label maps under '
+            f'{root}/gtFine/train' + r' \(data_prefix.seg_map_path\); build '
+            'them as docs/dataset_prepare.md says.$'):
+        check_dataset_cfg(cfg, 'c')
+    Image.new('L', (4, 4)).save(
+        root / 'gtFine/train/aachen/a_000000_000019_gtFine_labelTrainIds.png')
+    check_dataset_cfg(cfg, 'c')
+    # a suffix set in the config wins
+    with pytest.raises(DatasetError, match=r'no \*_other.png label maps'):
+        check_dataset_cfg(dict(cfg, seg_map_suffix='_other.png'), 'c')

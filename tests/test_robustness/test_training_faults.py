@@ -98,8 +98,8 @@ def test_missing_data_root_fails_before_the_model_is_built(tmp_path):
     lines = proc.stdout.strip().splitlines()
     assert lines[-1] == ('Dataset error: train_dataloader.dataset.'
                          f'data_root: folder {missing} does not exist; set '
-                         'it to the dataset folder (see '
-                         'docs/troubleshooting.md).')
+                         'it to the dataset folder (docs/dataset_prepare.md '
+                         'gives each layout).')
     assert 'Traceback' not in proc.stdout
     assert not osp.exists(tmp_path / 'nowhere')
 

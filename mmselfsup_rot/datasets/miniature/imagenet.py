@@ -98,3 +98,63 @@ def make_digits_imagenet(root: str,
                  '.png')
     _write_split(root, 'val', upscaled[is_val], labels[is_val], names, '.png')
     return root
+
+
+def make_imagenet_download(root: str,
+                           num_classes: int = 3,
+                           train_per_class: int = 2,
+                           val_per_class: int = 2,
+                           size: int = 16,
+                           seed: int = 0) -> str:
+    """Write a miniature of the ILSVRC2012 download, before any
+    annotation file exists, and return its root::
+
+        root/train/<wnid>/<wnid>_<n>.JPEG
+        root/val/ILSVRC2012_val_<8 digits>.JPEG          (flat, mixed classes)
+        root/ILSVRC2012_devkit_t12/data/meta.mat
+        root/ILSVRC2012_devkit_t12/data/ILSVRC2012_validation_ground_truth.txt
+
+    Every image of a class is one solid colour of its own (channels in
+    {0, 128, 255}, so at most 27 classes), so a label can be checked from
+    the pixels. As in the real kit, the ``ILSVRC2012_ID``
+    order of ``meta.mat`` differs from the sorted WordNet ids (here it is
+    reversed) and a non-leaf synset follows the leaves.
+    """
+    from scipy.io import savemat
+    if not 0 < num_classes <= 27:
+        raise ValueError(f'num_classes must be in [1, 27], got {num_classes}.')
+    rng = np.random.default_rng(seed)
+    wnids = [f'n{1440764 + 1000 * idx:08d}' for idx in range(num_classes)]
+    grid = np.stack(np.meshgrid(*[[0, 128, 255]] * 3), -1).reshape(-1, 3)
+    colours = rng.permutation(grid)[:num_classes]
+
+    def save(path: str, cls: int) -> None:
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        img = np.broadcast_to(colours[cls].astype(np.uint8), (size, size, 3))
+        Image.fromarray(np.ascontiguousarray(img)).save(path, quality=95)
+
+    for cls, wnid in enumerate(wnids):
+        for idx in range(train_per_class):
+            save(osp.join(root, 'train', wnid, f'{wnid}_{idx}.JPEG'), cls)
+    val_classes = rng.permutation(
+        np.repeat(np.arange(num_classes), val_per_class))
+    for idx, cls in enumerate(val_classes, 1):
+        save(osp.join(root, 'val', f'ILSVRC2012_val_{idx:08d}.JPEG'), cls)
+
+    data = osp.join(root, 'ILSVRC2012_devkit_t12', 'data')
+    os.makedirs(data, exist_ok=True)
+    ids = {wnid: num_classes - cls for cls, wnid in enumerate(wnids)}
+    fields = ('ILSVRC2012_ID', 'WNID', 'words', 'gloss', 'num_children',
+              'wordnet_height', 'num_train_images')
+    synsets = np.zeros((num_classes + 1, 1), dtype=[(f, 'O') for f in fields])
+    leaves = sorted(wnids, key=ids.get)
+    for row, wnid in enumerate(leaves):
+        synsets[row, 0] = (ids[wnid], wnid, f'class {wnid}', 'a leaf', 0, 0,
+                           train_per_class)
+    synsets[num_classes, 0] = (num_classes + 1, 'n09999999', 'entity',
+                               'a non-leaf synset', num_classes, 1, 0)
+    savemat(osp.join(data, 'meta.mat'), {'synsets': synsets})
+    with open(osp.join(data, 'ILSVRC2012_validation_ground_truth.txt'),
+              'w') as f:
+        f.writelines(f'{ids[wnids[cls]]}\n' for cls in val_classes)
+    return root
