@@ -16,7 +16,6 @@ model = dict(
     angles='four',
     data_preprocessor=dict(
         type='RotationDataPreprocessor',
-        angles='four',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         to_rgb=True,
@@ -27,7 +26,6 @@ model = dict(
     neck=dict(type='FeatureSplitNeck', split=[2048, 2048]),
     head=dict(
         type='RotationHead',
-        num_classes=4,
         in_channels=2048,
         in_index=0,  # the rotation part
         pool_type='none',

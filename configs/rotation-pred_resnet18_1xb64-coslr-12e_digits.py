@@ -10,12 +10,11 @@ model = dict(
     angles='four',
     data_preprocessor=dict(
         type='RotationDataPreprocessor',
-        angles='four',
         mean=[127.5, 127.5, 127.5],
         std=[127.5, 127.5, 127.5],
         to_rgb=True),
     backbone=dict(type='ResNet', depth=18, out_indices=[3]),
-    head=dict(type='RotationHead', num_classes=4, in_channels=512))
+    head=dict(type='RotationHead', in_channels=512))
 
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -26,7 +25,7 @@ param_scheduler = [
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12, val_interval=12)
 val_cfg = dict()
-val_evaluator = dict(type='RotationAccuracy', angles='four')
+val_evaluator = dict(type='RotationAccuracy')
 test_cfg = dict()
 test_evaluator = val_evaluator
 

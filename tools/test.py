@@ -1,13 +1,17 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 """Evaluate a checkpoint with a config's test loop (mmpretrain's flags)."""
 import argparse
-import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.dist import is_main_process
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+
+from mmselfsup_rot.utils.cli import (add_launcher_args, errors_as_one_line,
+                                     export_local_rank)
+from mmselfsup_rot.utils.rotation_set import (RotationSetError,
+                                              share_rotation_set)
 
 
 def parse_args() -> argparse.Namespace:
@@ -22,16 +26,8 @@ def parse_args() -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         help='override settings in the config, key=value pairs')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_launcher_args(parser)
+    return export_local_rank(parser.parse_args())
 
 
 def main() -> None:
@@ -52,19 +48,22 @@ def main() -> None:
     if cfg.test_dataloader.get('num_workers', 0) == 0:
         cfg.test_dataloader['persistent_workers'] = False
 
+    with errors_as_one_line(RotationSetError):
+        share_rotation_set(cfg)
+
     from mmselfsup_rot.datasets.checks import check_datasets_or_exit
     check_datasets_or_exit(cfg, mode='test')
 
     from mmselfsup_rot.utils.launch import adapt_cfg_to_cpu
     adapt_cfg_to_cpu(cfg, args.launcher)
 
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
-        RUNNERS.build(cfg)
+    with errors_as_one_line(RotationSetError):
+        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
+            RUNNERS.build(cfg)
     # refuse a checkpoint that does not fit, in one line, rather than
     # mmengine's non-strict load that only warns
     from mmselfsup_rot.utils.checkpoint import (CheckpointError,
                                                 check_checkpoint_fits)
-    from mmselfsup_rot.utils.cli import errors_as_one_line
     with errors_as_one_line(CheckpointError):
         check_checkpoint_fits(runner.model, args.checkpoint)
     if args.out:

@@ -1,13 +1,17 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 """Train a model from a config (mmpretrain's flags)."""
 import argparse
-import os
 import os.path as osp
 from copy import deepcopy
 
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+
+from mmselfsup_rot.utils.cli import (add_launcher_args, errors_as_one_line,
+                                     export_local_rank)
+from mmselfsup_rot.utils.rotation_set import (RotationSetError,
+                                              share_rotation_set)
 
 
 def parse_args() -> argparse.Namespace:
@@ -47,17 +51,8 @@ def parse_args() -> argparse.Namespace:
         action=DictAction,
         help='override settings in the config, key=value pairs, e.g. '
         'train_dataloader.batch_size=8 or key="[a,b]"')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    # torchrun passes --local-rank (with a hyphen)
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_launcher_args(parser)
+    return export_local_rank(parser.parse_args())
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
@@ -119,6 +114,10 @@ def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
+    # the model owns the rotation set: fill it into the loaders and the
+    # evaluators, or stop in one line where a part states another
+    with errors_as_one_line(RotationSetError):
+        share_rotation_set(cfg)
 
     from mmselfsup_rot.datasets.checks import check_datasets_or_exit
     check_datasets_or_exit(cfg)
@@ -126,17 +125,17 @@ def main() -> None:
     from mmselfsup_rot.utils.launch import adapt_cfg_to_cpu
     adapt_cfg_to_cpu(cfg, args.launcher)
 
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
+    with errors_as_one_line(RotationSetError):
+        if 'runner_type' not in cfg:
+            runner = Runner.from_cfg(cfg)
+        else:
+            runner = RUNNERS.build(cfg)
 
     # mmengine loads pretrained and `load_from` weights non-strictly (a
     # foreign file only warns): refuse what does not fit, in one line.
     from mmselfsup_rot.utils.checkpoint import (CheckpointError,
                                                 check_checkpoint_fits,
                                                 check_pretrained_init_cfgs)
-    from mmselfsup_rot.utils.cli import errors_as_one_line
     with errors_as_one_line(CheckpointError):
         check_pretrained_init_cfgs(runner.model)
         if cfg.get('load_from'):

@@ -16,10 +16,13 @@ default_hooks = dict(
 # Reseed the RNGs each epoch so that resumed runs reproduce uninterrupted
 # ones exactly (mmengine does not checkpoint RNG states).
 # Stop at the first NaN/inf loss; count and limit unreadable images.
+# Stop before the first iteration if a rotation transform or metric states
+# another rotation set than the model.
 custom_hooks = [
     dict(type='EpochSeedHook'),
     dict(type='NonFiniteLossHook'),
     dict(type='BadImageHook', max_bad_fraction=0.01),
+    dict(type='RotationSetHook'),
 ]
 
 env_cfg = dict(

@@ -1,7 +1,66 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
-"""Errors of the command-line tools as one line instead of a traceback."""
+"""Shared pieces of the command-line tools: common flags, and errors as one
+line instead of a traceback."""
+import argparse
 import contextlib
-from typing import Iterator, Type
+import os
+from typing import Iterator, Sequence, Type
+
+from mmengine.config import DictAction
+
+LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
+
+
+def add_launcher_args(parser: argparse.ArgumentParser,
+                      launchers: Sequence[str] = LAUNCHERS) -> None:
+    """Add ``--launcher`` and the ``--local-rank`` that torchrun passes.
+
+    Call :func:`export_local_rank` on the parsed arguments.
+
+    Args:
+        parser (ArgumentParser): The tool's parser.
+        launchers (Sequence[str]): The launchers the tool supports.
+            Defaults to mmengine's ``none``, ``pytorch``, ``slurm`` and
+            ``mpi``.
+    """
+    parser.add_argument(
+        '--launcher',
+        choices=list(launchers),
+        default='none',
+        help='job launcher')
+    # torchrun passes --local-rank (with a hyphen)
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def add_model_image_args(parser: argparse.ArgumentParser,
+                         size: int = 224) -> None:
+    """Add the arguments of the tools that run a model on image files:
+    ``config``, ``checkpoint``, ``images``, ``out`` (a PNG), ``--size`` and
+    ``--cfg-options``.
+
+    Args:
+        parser (ArgumentParser): The tool's parser.
+        size (int): Default side the images are resized to.
+    """
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('images', help='an image or a folder of images')
+    parser.add_argument('out', help='PNG to write')
+    parser.add_argument(
+        '--size', type=int, default=size, help='resize the images to this')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config, key=value pairs')
+
+
+def export_local_rank(args: argparse.Namespace) -> argparse.Namespace:
+    """Export ``--local-rank`` as ``LOCAL_RANK`` unless the launcher has
+    set it, as mmengine reads it from there; returns ``args``."""
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
 
 
 @contextlib.contextmanager

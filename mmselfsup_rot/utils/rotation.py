@@ -60,6 +60,26 @@ def is_right_angle(angle: int) -> bool:
     return angle % 90 == 0
 
 
+def check_square(height: int, width: int, angles: Sequence[int]) -> None:
+    """Refuse rotations that would change the shape of the image.
+
+    Only multiples of 180 degrees keep a non-square image's shape; any other
+    angle of the set would give copies that cannot be batched (and the
+    45-degree crop needs a square).
+
+    Args:
+        height (int): Image height.
+        width (int): Image width.
+        angles (Sequence[int]): The rotations to make.
+    """
+    if height != width and any(a % 180 for a in angles):
+        raise ValueError(
+            f'Rotating a non-square {height}x{width} image by '
+            f'{tuple(angles)} degrees changes its shape, so the rotated '
+            'copies cannot be batched; add a square crop (e.g. '
+            'RandomResizedCrop or CenterCrop) before the rotation.')
+
+
 def quarter_turns(angle: int, clockwise: bool = False) -> int:
     """Number of counter-clockwise quarter turns (``k`` of ``rot90``)."""
     k = (angle // 90) % 4
@@ -129,10 +149,7 @@ def rotate_image(img: np.ndarray,
     needs_crop = any(not is_right_angle(a) for a in crop_for)
     if is_right_angle(angle) and not needs_crop:
         return rot90_image(img, angle, clockwise)
-    if img.shape[0] != img.shape[1]:
-        raise ValueError('Rotations by non-right angles need a square image, '
-                         f'got {img.shape[0]}x{img.shape[1]}; add a square '
-                         'crop (e.g. RandomResizedCrop) before rotating.')
+    check_square(img.shape[0], img.shape[1], (angle, *crop_for))
     flag = {'bilinear': cv2.INTER_LINEAR, 'bicubic': cv2.INTER_CUBIC}
     if interpolation not in flag:
         raise ValueError(f'interpolation must be one of {sorted(flag)}, '

@@ -30,8 +30,9 @@ def test_unknown_rotation_set():
 def test_head_classes_do_not_match_rotations():
     with pytest.raises(
             ValueError,
-            match='predicts 4 rotation classes but '
-            r'the rotation set \(0, 180\) has 2'):
+            match=r'rotation set mismatch: model angles \(0, 180\) \(2 '
+            r'classes\) vs head.num_classes 4; state the set once in '
+            r'model.angles$'):
         _model(angles='two_0_180')
 
 

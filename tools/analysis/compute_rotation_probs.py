@@ -103,22 +103,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     from mmselfsup_rot.utils.checkpoint import (get_state_dict,
                                                 load_checkpoint_file,
                                                 load_state_dict_checked)
+    from mmselfsup_rot.utils.rotation_set import fill_rotation_set
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    data_cfg = Config.fromfile(args.data_config) if args.data_config else cfg
-    dataset = copy.deepcopy(data_cfg.train_dataloader.dataset)
-    dataset.pipeline = deterministic_pipeline(dataset.pipeline, args.resize,
-                                              args.crop)
-    dataloader = Runner.build_dataloader(
-        dict(
-            batch_size=args.batch_size,
-            num_workers=args.num_workers,
-            sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-            collate_fn=dict(type='default_collate'),
-            dataset=dataset))
-
     model = MODELS.build(cfg.model)
     if not hasattr(model, 'angles') or not hasattr(model, 'head'):
         raise ValueError(f'{args.config} does not define a RotationPred '
@@ -126,6 +115,21 @@ def main(argv: Optional[List[str]] = None) -> None:
     state = get_state_dict(load_checkpoint_file(args.checkpoint))
     load_state_dict_checked(model, state, source=args.checkpoint)
     model.to(args.device)
+
+    data_cfg = Config.fromfile(args.data_config) if args.data_config else cfg
+    dataset = copy.deepcopy(data_cfg.train_dataloader.dataset)
+    dataset.pipeline = deterministic_pipeline(dataset.pipeline, args.resize,
+                                              args.crop)
+    # loader-side rotations follow the model's rotation set
+    fill_rotation_set(dataset, model.angles, model.clockwise,
+                      'train_dataloader.dataset')
+    dataloader = Runner.build_dataloader(
+        dict(
+            batch_size=args.batch_size,
+            num_workers=args.num_workers,
+            sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+            collate_fn=dict(type='default_collate'),
+            dataset=dataset))
 
     probs = compute_rotation_probs(model, dataloader, len(dataloader.dataset))
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)

@@ -8,9 +8,10 @@ process::
         [--work-dir DIR] [--cfg-options key=value ...]
 """
 import argparse
-import os
 
 from mmengine.config import DictAction
+
+from mmselfsup_rot.utils.cli import add_launcher_args, export_local_rank
 
 
 def parse_args() -> argparse.Namespace:
@@ -32,17 +33,8 @@ def parse_args() -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         help='override settings in the config, key=value pairs')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch'],
-        default='none',
-        help='job launcher')
-    # torchrun passes --local-rank (with a hyphen)
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_launcher_args(parser, launchers=('none', 'pytorch'))
+    return export_local_rank(parser.parse_args())
 
 
 def main() -> None:

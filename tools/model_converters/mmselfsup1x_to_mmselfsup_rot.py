@@ -9,7 +9,7 @@ clockwise (= 270 counter-clockwise) and label 3 is 270 clockwise (= 90
 CCW). By default the classifier rows 1 and 3 are swapped so that the model
 predicts this project's counter-clockwise labels; with
 ``--keep-clockwise`` the rows are kept and the model must be used with
-``clockwise=True`` in the rotation transform or preprocessor.
+``model.clockwise=True`` (its preprocessor and rotation transforms follow).
 
 Example:
     python tools/model_converters/mmselfsup1x_to_mmselfsup_rot.py \

@@ -37,5 +37,5 @@ val_dataloader = dict(
         split='test',
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='RotationAccuracy', angles='four')
+val_evaluator = dict(type='RotationAccuracy')
 test_evaluator = val_evaluator

@@ -51,5 +51,5 @@ test_dataloader = dict(
         data_root=data_root,
         split='val',
         pipeline=test_pipeline))
-test_evaluator = dict(type='RotationAccuracy', angles='four')
+test_evaluator = dict(type='RotationAccuracy')
 test_cfg = dict()

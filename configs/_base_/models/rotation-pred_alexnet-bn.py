@@ -5,7 +5,6 @@ model = dict(
     angles='four',
     data_preprocessor=dict(
         type='RotationDataPreprocessor',
-        angles='four',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         to_rgb=True,
@@ -15,7 +14,6 @@ model = dict(
         norm_cfg=dict(type='BN')),
     head=dict(
         type='RotationHead',
-        num_classes=4,
         in_channels=4096,
         pool_type='none',
         init_cfg=None,  # PyTorch's default Linear init, like the official code

@@ -6,7 +6,6 @@ model = dict(
     data_preprocessor=dict(
         # Rotations are made on the device: the loader ships each image once.
         type='RotationDataPreprocessor',
-        angles='four',
         # the official CIFAR-10 statistics (0-255, RGB images)
         mean=[125.3, 123.0, 113.9],
         std=[63.0, 62.1, 66.7],
@@ -18,7 +17,6 @@ model = dict(
         avg_pool_after_block3=False),
     head=dict(
         type='RotationHead',
-        num_classes=4,
         in_channels=192,
         pool_type='avg',
         init_cfg=None,  # PyTorch's default Linear init, like the official code

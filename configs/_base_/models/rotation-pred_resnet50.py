@@ -5,7 +5,6 @@ model = dict(
     data_preprocessor=dict(
         # Rotations are made on the device: the loader ships each image once.
         type='RotationDataPreprocessor',
-        angles='four',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         to_rgb=True,
@@ -18,6 +17,5 @@ model = dict(
         norm_cfg=dict(type='SyncBN')),
     head=dict(
         type='RotationHead',
-        num_classes=4,
         in_channels=2048,
         loss=dict(type='CrossEntropyLoss')))

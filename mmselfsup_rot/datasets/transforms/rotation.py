@@ -6,11 +6,17 @@ from mmcv.transforms import BaseTransform
 from mmengine.utils import is_list_of
 from mmpretrain.registry import TRANSFORMS
 
-from mmselfsup_rot.utils.rotation import parse_angles, rotate_image
+from mmselfsup_rot.utils.rotation import (check_square, parse_angles,
+                                          rotate_image)
 
 
 class _BaseRotation(BaseTransform):
-    """Shared argument handling of the rotation transforms."""
+    """Shared argument handling of the rotation transforms.
+
+    In a ``RotationPred`` config, leave ``angles`` and ``clockwise`` out:
+    :func:`~mmselfsup_rot.utils.rotation_set.share_rotation_set` (run by
+    the tools) fills in the model's.
+    """
 
     def __init__(self,
                  angles: Union[str, Sequence[int]] = 'four',
@@ -24,13 +30,7 @@ class _BaseRotation(BaseTransform):
         if not isinstance(img, np.ndarray):
             raise TypeError('Rotation transforms expect the image as a numpy '
                             f'array, got {type(img).__name__}.')
-        if (img.shape[0] != img.shape[1]
-                and any(a % 180 for a in self.angles)):
-            raise ValueError(
-                f'Rotating a non-square {img.shape[0]}x{img.shape[1]} image '
-                f'by {self.angles} degrees changes its shape, so the rotated '
-                'copies cannot be batched; add a square crop (e.g. '
-                'RandomResizedCrop or CenterCrop) before the rotation.')
+        check_square(img.shape[0], img.shape[1], self.angles)
         return rotate_image(
             img,
             angle,
@@ -70,9 +70,10 @@ class RotationWithLabels(_BaseRotation):
     Args:
         angles (str | Sequence[int]): Rotation set, a name from
             :data:`~mmselfsup_rot.utils.rotation.ROTATION_SETS` or a list of
-            multiples of 45 degrees. Defaults to ``'four'``.
+            multiples of 45 degrees. Defaults to ``'four'``; a config leaves
+            it to ``model.angles``.
         clockwise (bool): Rotate clockwise (mmselfsup 1.x convention).
-            Defaults to False.
+            Defaults to False; a config leaves it to ``model.clockwise``.
         interpolation (str): Interpolation for non-right angles.
             Defaults to ``'bilinear'``.
     """
@@ -109,8 +110,10 @@ class RandomRotationWithLabel(_BaseRotation):
     - rot_label (np.ndarray): shape ``(1,)``, the drawn label.
 
     Args:
-        angles (str | Sequence[int]): Rotation set. Defaults to ``'four'``.
-        clockwise (bool): Rotate clockwise. Defaults to False.
+        angles (str | Sequence[int]): Rotation set. Defaults to ``'four'``;
+            a config leaves it to ``model.angles``.
+        clockwise (bool): Rotate clockwise. Defaults to False; a config
+            leaves it to ``model.clockwise``.
         interpolation (str): Interpolation for non-right angles.
             Defaults to ``'bilinear'``.
     """

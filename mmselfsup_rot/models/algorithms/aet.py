@@ -2,13 +2,14 @@
 from typing import Dict, List, Optional, Tuple
 
 import torch
-from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from .base import BasePretextTask
+
 
 @MODELS.register_module()
-class AET(BaseSelfSupervisor):
+class AET(BasePretextTask):
     """AET: learn features by decoding the transformation of an image.
 
     Implementation of `AET vs. AED: Unsupervised Representation Learning by
@@ -47,16 +48,15 @@ TransformDecoderHead`, mean squared error).
         trans = tuple(f[num:] for f in feats)
         return orig, trans
 
-    @staticmethod
-    def _targets(data_samples: List[DataSample],
+    def _targets(self, data_samples: List[DataSample],
                  device: torch.device) -> torch.Tensor:
-        if not data_samples or 'transform_target' not in data_samples[0]:
-            raise KeyError('AET/AVT need `transform_target` in the data '
-                           'samples: add PackInputs(algorithm_keys='
-                           "['transform_target']) after the sampler.")
+        """The transformation parameters of every image, ``(N, P)``."""
         return torch.stack([
-            torch.as_tensor(s.transform_target, device=device).float()
-            for s in data_samples
+            torch.as_tensor(target, device=device).float()
+            for target in self.sample_field(
+                data_samples, 'transform_target',
+                "add PackInputs(algorithm_keys=['transform_target']) after "
+                'the sampler.')
         ])
 
     def extract_feat(self, inputs: torch.Tensor) -> Tuple[torch.Tensor]:
@@ -94,15 +94,6 @@ TransformDecoderHead`, mean squared error).
         for sample, value in zip(data_samples, pred):
             sample.set_field(value, 'pred_transform')
         return data_samples
-
-    def forward(self,
-                inputs,
-                data_samples: Optional[List[DataSample]] = None,
-                mode: str = 'tensor'):
-        """Dispatch to ``tensor``, ``loss`` or ``predict``."""
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        return super().forward(inputs, data_samples, mode)
 
 
 @MODELS.register_module()

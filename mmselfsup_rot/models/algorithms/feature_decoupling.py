@@ -117,6 +117,8 @@ class FeatureDecoupling(RotationPred):
         nce_head (dict): ``NCEHead`` config.
         memory_bank (dict): ``InstanceMemoryBank`` config.
         angles (str | Sequence[int]): Rotation set. Defaults to ``'four'``.
+        clockwise (bool): Whether the angles turn clockwise. Defaults to
+            False.
         pu_probs (str, optional): File of per-image rotation probabilities
             (see :func:`load_rotation_probs`). Without it the rotation loss
             is never re-weighted. Defaults to None.
@@ -137,6 +139,7 @@ class FeatureDecoupling(RotationPred):
                  nce_head: dict,
                  memory_bank: dict,
                  angles: Union[str, Sequence[int]] = 'four',
+                 clockwise: bool = False,
                  pu_probs: Optional[str] = None,
                  pu_start_epoch: int = 210,
                  pu_gamma: float = 2.0,
@@ -148,6 +151,7 @@ class FeatureDecoupling(RotationPred):
             backbone=backbone,
             head=head,
             angles=angles,
+            clockwise=clockwise,
             neck=neck,
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
@@ -170,16 +174,14 @@ class FeatureDecoupling(RotationPred):
         # loaded from its file, not saved in checkpoints
         self.register_buffer('pu_probs', probs, persistent=False)
 
-    @staticmethod
-    def _sample_indices(data_samples: List[DataSample],
+    def _sample_indices(self, data_samples: List[DataSample],
                         device: torch.device) -> torch.Tensor:
         """Dataset indices of the images (memory bank slots)."""
-        if not data_samples or 'sample_idx' not in data_samples[0]:
-            raise KeyError('FeatureDecoupling needs `sample_idx` in the data '
-                           'samples: keep it in the meta_keys of PackInputs '
-                           '(it is there by default).')
-        return torch.tensor([int(s.sample_idx) for s in data_samples],
-                            device=device)
+        indices = self.sample_field(
+            data_samples, 'sample_idx',
+            'keep it in the meta_keys of PackInputs (it is there by '
+            'default).')
+        return torch.tensor([int(i) for i in indices], device=device)
 
     def pu_active(self) -> bool:
         """Whether the current epoch re-weights the rotation loss."""
@@ -206,8 +208,7 @@ class FeatureDecoupling(RotationPred):
         indices = self._sample_indices(data_samples, x.device)
         rot_feats, inv_feats = self.neck(self.backbone(x))
 
-        logits = self.head(rot_feats)
-        weights = torch.ones_like(labels, dtype=logits.dtype)
+        weights = torch.ones_like(labels, dtype=rot_feats.dtype)
         if self.pu_active():
             if int(indices.max()) >= len(self.pu_probs):
                 raise ValueError(
@@ -218,7 +219,7 @@ class FeatureDecoupling(RotationPred):
             weights = pu_weights(
                 probs.expand(num_views, -1, -1), labels.view(num_views, -1),
                 self.pu_gamma).reshape(-1)
-        loss_cls = self.head.loss_module(logits, labels, weight=weights)
+        rotation = self.head.loss(rot_feats, labels, weight=weights)
 
         inv_feats = inv_feats.view(num_views, len(indices), -1)
         loss_mse = invariance_loss(inv_feats)
@@ -226,11 +227,9 @@ class FeatureDecoupling(RotationPred):
             inv_feats.mean(dim=0), indices, self.memory_bank)
         self.memory_bank.update(embeds, indices)
 
-        with torch.no_grad():
-            acc = (logits.argmax(1) == labels).float().mean() * 100
         return dict(
-            loss_cls=loss_cls * self.loss_weights['cls'],
+            loss_cls=rotation['loss'] * self.loss_weights['cls'],
             loss_mse=loss_mse * self.loss_weights['mse'],
             loss_nce=loss_nce * self.loss_weights['nce'],
-            acc_rot=acc,
+            acc_rot=rotation['acc_rot'],
             pu_weight=weights.mean().detach())

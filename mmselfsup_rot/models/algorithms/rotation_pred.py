@@ -1,16 +1,35 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
+import inspect
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
-from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
+from torch import nn
 
 from mmselfsup_rot.utils.rotation import parse_angles
+from mmselfsup_rot.utils.rotation_set import (RotationSetError,
+                                              check_rotation_set)
+from .base import BasePretextTask
+
+
+def _fill(cfg: dict, default_type: str, **values) -> dict:
+    """A copy of a module config with the ``values`` its class takes and
+    the config leaves out filled in (mmpretrain's ``BaseSelfSupervisor``
+    fills the preprocessor's ``type`` the same way)."""
+    cfg = dict(cfg)
+    kind = cfg.get('type', default_type)
+    cls = MODELS.get(kind) if isinstance(kind, str) else kind
+    if isinstance(cls, type):
+        params = inspect.signature(cls).parameters
+        for key, value in values.items():
+            if key in params:
+                cfg.setdefault(key, value)
+    return cfg
 
 
 @MODELS.register_module()
-class RotationPred(BaseSelfSupervisor):
+class RotationPred(BasePretextTask):
     """RotNet: learn features by predicting image rotations.
 
     Implementation of `Unsupervised Representation Learning by Predicting
@@ -22,16 +41,29 @@ class RotationPred(BaseSelfSupervisor):
     image (VISSL). The views are concatenated into one batch of ``N * V``
     images, so BatchNorm sees all rotations together as in the paper.
 
+    The model owns the rotation set: a config states ``angles`` and
+    ``clockwise`` here once. They are filled into a
+    :class:`~mmselfsup_rot.models.data_preprocessors.\
+RotationDataPreprocessor` and into ``head.num_classes`` where the config
+    leaves them out (loader-side rotation transforms and the
+    ``RotationAccuracy`` metric get them from
+    :func:`~mmselfsup_rot.utils.rotation_set.share_rotation_set`), and a
+    part that states another set is refused with one line.
+
     Args:
         backbone (dict): Backbone config.
         head (dict): Config of a
-            :class:`~mmselfsup_rot.models.heads.RotationHead`.
-        angles (str | Sequence[int]): The rotation set, used to report the
-            predicted angle in ``predict`` mode. Defaults to ``'four'``.
+            :class:`~mmselfsup_rot.models.heads.RotationHead`;
+            ``num_classes`` defaults to the number of angles.
+        angles (str | Sequence[int]): The rotation set: label ``i`` means
+            ``angles[i]`` degrees. Defaults to ``'four'``.
+        clockwise (bool): Whether the angles turn clockwise (mmselfsup 1.x
+            labels). Defaults to False (counter-clockwise, the paper).
         neck (dict, optional): Neck config. Defaults to None.
         pretrained (str, optional): Checkpoint to initialise from.
         data_preprocessor (dict, optional): Preprocessor config; defaults to
-            ``SelfSupDataPreprocessor``.
+            ``SelfSupDataPreprocessor``. A ``RotationDataPreprocessor``
+            takes the model's ``angles`` and ``clockwise`` by default.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -39,10 +71,21 @@ class RotationPred(BaseSelfSupervisor):
                  backbone: dict,
                  head: dict,
                  angles: Union[str, Sequence[int]] = 'four',
+                 clockwise: bool = False,
                  neck: Optional[dict] = None,
                  pretrained: Optional[str] = None,
-                 data_preprocessor: Optional[dict] = None,
+                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None) -> None:
+        angles = parse_angles(angles)
+        clockwise = bool(clockwise)
+        if isinstance(head, dict):
+            head = _fill(head, 'RotationHead', num_classes=len(angles))
+        if not isinstance(data_preprocessor, nn.Module):
+            data_preprocessor = _fill(
+                data_preprocessor or {},
+                'SelfSupDataPreprocessor',
+                angles=angles,
+                clockwise=clockwise)
         super().__init__(
             backbone=backbone,
             neck=neck,
@@ -50,13 +93,16 @@ class RotationPred(BaseSelfSupervisor):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        self.angles = parse_angles(angles)
-        num_classes = getattr(self.head, 'num_classes', len(self.angles))
-        if num_classes != len(self.angles):
-            raise ValueError(
-                f'The head predicts {num_classes} rotation classes but the '
-                f'rotation set {self.angles} has {len(self.angles)}; set '
-                'head.num_classes to the number of angles.')
+        self.angles = angles
+        self.clockwise = clockwise
+        check_rotation_set(self.data_preprocessor, angles, clockwise,
+                           'data_preprocessor')
+        num_classes = getattr(self.head, 'num_classes', len(angles))
+        if num_classes != len(angles):
+            raise RotationSetError(
+                f'rotation set mismatch: model angles {angles} ('
+                f'{len(angles)} classes) vs head.num_classes {num_classes}; '
+                'state the set once in model.angles')
         out_indices = getattr(self.backbone, 'out_indices', None)
         in_index = getattr(self.head, 'in_index', None)
         if out_indices is not None and in_index is not None and not (
@@ -75,19 +121,16 @@ class RotationPred(BaseSelfSupervisor):
             return inputs, 1
         return torch.cat(inputs, dim=0), len(inputs)
 
-    @staticmethod
-    def _rot_labels(data_samples: List[DataSample], num_views: int,
+    def _rot_labels(self, data_samples: List[DataSample], num_views: int,
                     device: torch.device) -> torch.Tensor:
         """Gather ``rot_label`` view-major to match :meth:`_stack_views`."""
-        if not data_samples or 'rot_label' not in data_samples[0]:
-            raise KeyError(
-                'RotationPred needs `rot_label` in the data samples: end the '
-                'pipeline with RotationWithLabels + PackInputs('
+        labels = torch.stack([
+            torch.as_tensor(label, device=device).long().view(-1)
+            for label in self.sample_field(
+                data_samples, 'rot_label',
+                'end the pipeline with RotationWithLabels + PackInputs('
                 "algorithm_keys=['rot_label']) or use "
                 'RotationDataPreprocessor.')
-        labels = torch.stack([
-            torch.as_tensor(s.rot_label, device=device).long().view(-1)
-            for s in data_samples
         ])
         if labels.shape[1] != num_views:
             raise ValueError(f'Got {num_views} image views but '
@@ -117,10 +160,7 @@ class RotationPred(BaseSelfSupervisor):
         """
         x, num_views = self._stack_views(inputs)
         labels = self._rot_labels(data_samples, num_views, x.device)
-        feats = self.backbone(x)
-        if self.with_neck:
-            feats = self.neck(feats)
-        return self.head.loss(feats, labels)
+        return self.head.loss(self.extract_feat(x), labels)
 
     def predict(self,
                 inputs: Union[torch.Tensor, List[torch.Tensor]],
@@ -135,8 +175,9 @@ class RotationPred(BaseSelfSupervisor):
         Returns:
             List[DataSample]: per image, ``rot_score`` ``(V, K)``
             (softmax), ``rot_pred`` ``(V,)`` labels and ``rot_angle``
-            ``(V,)`` degrees (counter-clockwise unless the data were rotated
-            clockwise).
+            ``(V,)``: the predicted angle in counter-clockwise degrees (the
+            project's convention; a clockwise model's ``a`` is
+            ``(360 - a) % 360``).
         """
         x, num_views = self._stack_views(inputs)
         scores = self.head(self.extract_feat(x)).softmax(dim=1)
@@ -145,18 +186,11 @@ class RotationPred(BaseSelfSupervisor):
         if data_samples is None:
             data_samples = [DataSample() for _ in range(num)]
         angles = torch.tensor(self.angles, device=scores.device)
+        if self.clockwise:
+            angles = (360 - angles) % 360
         for sample, score in zip(data_samples, scores):
             pred = score.argmax(dim=1)
             sample.set_field(score, 'rot_score')
             sample.set_field(pred, 'rot_pred')
             sample.set_field(angles[pred], 'rot_angle')
         return data_samples
-
-    def forward(self,
-                inputs: Union[torch.Tensor, List[torch.Tensor]],
-                data_samples: Optional[List[DataSample]] = None,
-                mode: str = 'tensor'):
-        """Dispatch to ``tensor``, ``loss`` or ``predict``."""
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        return super().forward(inputs, data_samples, mode)

@@ -7,6 +7,7 @@ import torch.nn as nn
 from mmcv.cnn import build_norm_layer
 from mmpretrain.registry import MODELS
 
+from ..utils import KAIMING_INIT_CFG
 from .staged_backbone import StagedBackbone
 
 
@@ -64,15 +65,8 @@ class RotNetAlexNet(StagedBackbone):
         frozen_stages: int = -1,
         norm_eval: bool = False,
         norm_cfg: dict = dict(type='BN'),
-        init_cfg: Optional[Union[dict, List[dict]]] = [
-            dict(
-                type='Kaiming',
-                layer='Conv2d',
-                mode='fan_out',
-                nonlinearity='relu'),
-            dict(type='Constant', val=1, layer=['_BatchNorm'])
-        ]
-    ) -> None:
+        init_cfg: Optional[Union[dict,
+                                 List[dict]]] = KAIMING_INIT_CFG) -> None:
         num_outputs = 6 if with_fc else 5
         if out_indices is None:
             out_indices = (num_outputs - 1, )

@@ -6,6 +6,7 @@ import torch.nn as nn
 from mmcv.cnn import ConvModule
 from mmpretrain.registry import MODELS
 
+from ..utils import KAIMING_INIT_CFG
 from .staged_backbone import StagedBackbone
 
 
@@ -101,15 +102,8 @@ class NIN(StagedBackbone):
         frozen_stages: int = -1,
         norm_eval: bool = False,
         norm_cfg: dict = dict(type='BN'),
-        init_cfg: Optional[Union[dict, List[dict]]] = [
-            dict(
-                type='Kaiming',
-                layer='Conv2d',
-                mode='fan_out',
-                nonlinearity='relu'),
-            dict(type='Constant', val=1, layer=['_BatchNorm'])
-        ]
-    ) -> None:
+        init_cfg: Optional[Union[dict,
+                                 List[dict]]] = KAIMING_INIT_CFG) -> None:
         if num_stages < 1:
             raise ValueError(f'NIN needs at least one block, got '
                              f'num_stages={num_stages}.')

@@ -5,8 +5,8 @@ import torch
 from mmpretrain.models.utils.data_preprocessor import SelfSupDataPreprocessor
 from mmpretrain.registry import MODELS
 
-from mmselfsup_rot.utils.rotation import (is_right_angle, parse_angles,
-                                          rot90_tensor)
+from mmselfsup_rot.utils.rotation import (check_square, is_right_angle,
+                                          parse_angles, rot90_tensor)
 
 
 @MODELS.register_module()
@@ -26,10 +26,11 @@ class RotationDataPreprocessor(SelfSupDataPreprocessor):
     model serves both paths.
 
     Args:
-        angles (str | Sequence[int]): Right-angle rotation set.
-            Defaults to ``'four'``.
+        angles (str | Sequence[int]): Right-angle rotation set. Defaults to
+            ``'four'``; ``RotationPred`` fills in its own when the config
+            leaves it out.
         clockwise (bool): Rotate clockwise (mmselfsup 1.x labels).
-            Defaults to False.
+            Defaults to False; filled in by ``RotationPred`` likewise.
         mode (str): ``'all'`` makes every rotation of every image (the
             paper); ``'random'`` draws one rotation per image (VISSL).
             Defaults to ``'all'``.
@@ -95,11 +96,7 @@ class RotationDataPreprocessor(SelfSupDataPreprocessor):
                 raise ValueError('RotationDataPreprocessor expects one view '
                                  f'per image, got {len(inputs)} views.')
             inputs = inputs[0]
-        if inputs.shape[-1] != inputs.shape[-2] and any(a % 180
-                                                        for a in self.angles):
-            raise ValueError('Rotating non-square images by 90/270 degrees '
-                             'changes their shape; add a square crop to the '
-                             f'pipeline (got {tuple(inputs.shape[-2:])}).')
+        check_square(inputs.shape[-2], inputs.shape[-1], self.angles)
         num = inputs.shape[0]
         if training and self.flip_prob > 0:
             flip = torch.rand(num, device=inputs.device) < self.flip_prob

@@ -7,6 +7,7 @@ from mmpretrain.models.heads import ClsHead
 from mmpretrain.registry import MODELS
 
 from ..backbones.nin import make_nin_block
+from ..utils import KAIMING_INIT_CFG
 
 
 @MODELS.register_module()
@@ -39,14 +40,8 @@ class NINConvClsHead(ClsHead):
                  channels: int = 192,
                  in_index: int = -1,
                  norm_cfg: dict = dict(type='BN'),
-                 init_cfg: Optional[Union[dict, List[dict]]] = [
-                     dict(
-                         type='Kaiming',
-                         layer='Conv2d',
-                         mode='fan_out',
-                         nonlinearity='relu'),
-                     dict(type='Constant', val=1, layer=['_BatchNorm'])
-                 ],
+                 init_cfg: Optional[Union[dict,
+                                          List[dict]]] = KAIMING_INIT_CFG,
                  **kwargs) -> None:
         super().__init__(init_cfg=init_cfg, **kwargs)
         self.num_classes = num_classes

@@ -88,17 +88,21 @@ class RotationHead(BaseModule):
         """Return rotation logits ``(N, num_classes)``."""
         return self.fc(self.dropout(self.pre_logits(feats)))
 
-    def loss(self, feats: Union[torch.Tensor, Tuple[torch.Tensor]],
-             rot_labels: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def loss(self,
+             feats: Union[torch.Tensor, Tuple[torch.Tensor]],
+             rot_labels: torch.Tensor,
+             weight: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
         """Rotation cross-entropy and accuracy.
 
         Args:
             feats: Backbone features of the rotated images.
             rot_labels (Tensor): ``(N, )`` rotation labels.
+            weight (Tensor, optional): ``(N, )`` per-sample weights of the
+                loss (Feature Decoupling's PU weights). Defaults to None.
 
         Returns:
             dict[str, Tensor]: ``loss`` and ``acc_rot`` (percent; logged,
-            not optimised).
+            not optimised; unweighted).
         """
         logits = self(feats)
         if rot_labels.max() >= self.num_classes:
@@ -106,7 +110,10 @@ class RotationHead(BaseModule):
                              f'range for a head with {self.num_classes} '
                              'classes; set head.num_classes to the number of '
                              'angles.')
-        loss = self.loss_module(logits, rot_labels)
+        if weight is None:
+            loss = self.loss_module(logits, rot_labels)
+        else:
+            loss = self.loss_module(logits, rot_labels, weight=weight)
         with torch.no_grad():
             acc = (logits.argmax(1) == rot_labels).float().mean() * 100
         return dict(loss=loss, acc_rot=acc)

@@ -4,6 +4,8 @@ import torch
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+import mmselfsup_rot  # noqa: F401
+
 
 def _model(**kwargs):
     cfg = dict(
@@ -69,5 +71,53 @@ def test_missing_labels_and_mismatched_head():
             torch.rand(2, 3, 32, 32),
             [DataSample(), DataSample()],
             mode='loss')
-    with pytest.raises(ValueError, match='num_classes'):
+    with pytest.raises(ValueError, match='num_classes 4'):
+        _model(
+            angles='eight',
+            data_preprocessor=dict(type='SelfSupDataPreprocessor'))
+    # the on-device preprocessor takes the model's set: right angles only
+    with pytest.raises(ValueError, match='right angles only'):
         _model(angles='eight')
+
+
+def test_model_fills_its_rotation_set_into_preprocessor_and_head():
+    model = _model(
+        angles='two_90_270',
+        clockwise=True,
+        head=dict(type='RotationHead', in_channels=512))
+    assert model.data_preprocessor.angles == (90, 270)
+    assert model.data_preprocessor.clockwise is True
+    assert model.head.num_classes == 2
+    plain = _model(data_preprocessor=dict(type='SelfSupDataPreprocessor'))
+    assert not hasattr(plain.data_preprocessor, 'angles')
+
+
+@pytest.mark.parametrize('preprocessor, message', [
+    (dict(angles='four'), 'model angles (0, 180) vs data_preprocessor angles '
+     '(0, 90, 180, 270); state the set once in model.angles'),
+    (dict(clockwise=True), 'model clockwise False vs data_preprocessor '
+     'clockwise True; state the set once in model.clockwise'),
+])
+def test_preprocessor_with_another_set_is_one_line(preprocessor, message):
+    from mmselfsup_rot.utils.rotation_set import RotationSetError
+    with pytest.raises(RotationSetError) as err:
+        _model(
+            angles='two_0_180',
+            head=dict(type='RotationHead', in_channels=512),
+            data_preprocessor=dict(
+                type='RotationDataPreprocessor',
+                mean=[0.] * 3,
+                std=[1.] * 3,
+                **preprocessor))
+    assert str(err.value).endswith('rotation set mismatch: ' + message)
+    assert '\n' not in str(err.value)
+
+
+def test_clockwise_model_reports_counter_clockwise_angles():
+    model = _model(clockwise=True).eval()
+    data = model.data_preprocessor(_data(n=2), training=False)
+    with torch.no_grad():
+        preds = model(**data, mode='predict')
+    for sample in preds:
+        assert sample.rot_angle.tolist() == [(0, 270, 180, 90)[k]
+                                             for k in sample.rot_pred]

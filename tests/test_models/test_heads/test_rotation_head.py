@@ -49,3 +49,21 @@ def test_linear_probe_head_builds_and_normalises():
     assert head(feats).shape == (5, 3)
     normed = head.pre_logits(feats)
     assert normed.mean(0).abs().max() < 1e-4
+
+
+def test_rotation_head_per_sample_weight():
+    torch.manual_seed(0)
+    head = RotationHead(num_classes=4, in_channels=8)
+    feats, labels = torch.rand(6, 8), torch.tensor([0, 1, 2, 3, 0, 1])
+    weight = torch.tensor([1., 0., .5, 1., .25, 1.])
+    logits = head(feats)
+    out = head.loss(feats, labels, weight=weight)
+    expected = (
+        torch.nn.functional.cross_entropy(logits, labels, reduction='none') *
+        weight).mean()
+    assert torch.allclose(out['loss'], expected)
+    # unit weights give the unweighted loss exactly; accuracy ignores them
+    plain = head.loss(feats, labels)
+    assert torch.equal(
+        head.loss(feats, labels, torch.ones(6))['loss'], plain['loss'])
+    assert torch.equal(out['acc_rot'], plain['acc_rot'])

@@ -1,0 +1,79 @@
+# Copyright (c) mmselfsup_rot contributors. All rights reserved.
+from typing import Any, Iterator, Optional, Tuple
+
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmpretrain.registry import HOOKS
+
+from mmselfsup_rot.utils.rotation_set import check_rotation_set, rotation_parts
+
+# where datasets keep their pipelines, wrapped datasets and nested steps
+_CHILDREN = ('dataset', 'datasets', 'pipeline', 'transforms', 'pipelines')
+
+
+def built_rotation_parts(obj: Any,
+                         where: str,
+                         depth: int = 8) -> Iterator[Tuple[str, Any]]:
+    """``(location, part)`` of every built rotation transform or metric
+    under a dataset (through wrappers and nested pipelines) or an
+    evaluator."""
+    if isinstance(obj, rotation_parts()):
+        yield where, obj
+        return
+    if depth == 0 or obj is None or isinstance(obj, (str, dict)):
+        return
+    if isinstance(obj, (list, tuple)):
+        for idx, child in enumerate(obj):
+            yield from built_rotation_parts(child, f'{where}.{idx}', depth - 1)
+        return
+    for attr in _CHILDREN + ('metrics', ):
+        child = getattr(obj, attr, None)
+        if child is not None and child is not obj:
+            yield from built_rotation_parts(child, f'{where}.{attr}',
+                                            depth - 1)
+
+
+@HOOKS.register_module()
+class RotationSetHook(Hook):
+    """Stop a run whose loader-side rotations or rotation metric disagree
+    with the model's rotation set.
+
+    ``RotationPred`` owns ``angles`` and ``clockwise``; the tools fill them
+    into the config's rotation transforms and ``RotationAccuracy``
+    (:func:`~mmselfsup_rot.utils.rotation_set.share_rotation_set`). A
+    runner built another way, or from objects, is checked here on the built
+    loops before their first iteration: a part with another set raises
+    :class:`~mmselfsup_rot.utils.rotation_set.RotationSetError` (one
+    line). Models without a rotation set are not checked.
+    """
+
+    priority = 'VERY_HIGH'
+
+    def before_train(self, runner) -> None:
+        """Check the training loader, and the validation loop if any."""
+        self._check(runner, 'train_dataloader', runner.train_dataloader)
+        if runner.val_loop is not None:
+            self._check_loop(runner, 'val', runner.val_loop)
+
+    def before_val(self, runner) -> None:
+        """Check the validation loader and evaluator."""
+        self._check_loop(runner, 'val', runner.val_loop)
+
+    def before_test(self, runner) -> None:
+        """Check the test loader and evaluator."""
+        self._check_loop(runner, 'test', runner.test_loop)
+
+    def _check_loop(self, runner, name: str, loop) -> None:
+        self._check(runner, f'{name}_dataloader', loop.dataloader)
+        self._check(runner, f'{name}_evaluator', loop.evaluator)
+
+    @staticmethod
+    def _check(runner, where: str, obj: Optional[Any]) -> None:
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        if not hasattr(model, 'angles') or obj is None:
+            return
+        for location, part in built_rotation_parts(obj, where):
+            check_rotation_set(part, model.angles,
+                               getattr(model, 'clockwise', False),
+                               f'{location} ({type(part).__name__})')
