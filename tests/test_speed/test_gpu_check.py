@@ -397,3 +397,63 @@ def test_distributed_probe_reports_what_the_runner_built(
         'parameters on cpu'
     ]
     assert judge(facts, 3)[-1] == 'trained 2 of 3 iterations'
+
+
+def test_mmcv_cuda_ops_reads_mmcv():
+    from mmcv.ops import get_compiling_cuda_version
+
+    from mmselfsup_rot.speed.gpu_check.ops import mmcv_cuda_ops
+    available, detail = mmcv_cuda_ops()
+    version = get_compiling_cuda_version()
+    assert available == (version != 'not available')
+    assert detail == f'CUDA {version}' if available else \
+        'compiled without CUDA' in detail
+
+
+def _context(tmp_path):
+    from mmselfsup_rot.speed.gpu_check.context import Context
+    return Context(REPO, str(tmp_path / 'out'), str(tmp_path / 'work'))
+
+
+def test_sections_are_isolated_and_budgeted(tmp_path):
+    """A section's error, skip or overrun becomes its record; a
+    subprocess past the budget is killed with its children."""
+    from mmselfsup_rot.speed.gpu_check.check import Section, run_section
+    from mmselfsup_rot.speed.gpu_check.context import Outcome, SkipCheck
+    ctx = _context(tmp_path)
+
+    def broken(ctx):
+        raise KeyError('no such figure')
+
+    def skipped(ctx):
+        raise SkipCheck('mmcv has no CUDA ops')
+
+    def slow(ctx):
+        ctx.run(['bash', '-c', 'sleep 30 & sleep 30; wait'], 'sleeper')
+        return Outcome(summary='never')
+
+    def echo(ctx):
+        proc = ctx.run([sys.executable, '-c', 'print("hello")'], 'echo')
+        return Outcome(
+            summary=proc.output.splitlines()[-1],
+            failures=[] if proc.returncode == 0 else ['echo failed'])
+
+    rec = run_section(ctx, Section('broken', 'raises', 5, broken), 5)
+    assert rec['status'] == 'fail'
+    assert rec['reason'].startswith("KeyError: 'no such figure' (traceback: ")
+    log = rec['reason'].split('(traceback: ')[1].rstrip(')')
+    assert 'raise KeyError' in open(log).read()
+    rec = run_section(ctx, Section('skipped', 'skips', 5, skipped), 5)
+    assert (rec['status'], rec['reason']) == ('skip', 'mmcv has no CUDA ops')
+    rec = run_section(ctx, Section('slow', 'overruns', 1, slow), 1)
+    assert rec['status'] == 'fail' and rec['wall_s'] < 10
+    assert rec['reason'].startswith('over its 1 s budget: sleeper was '
+                                    'stopped after')
+    rec = run_section(ctx, Section('echo', 'runs', 60, echo), 60)
+    assert (rec['status'], rec['summary']) == ('pass', 'hello')
+    with open(tmp_path / 'out' / 'logs' / 'echo-echo.log') as f:
+        assert f.read().splitlines()[-1] == 'hello'
+    # no budget left: not started
+    rec = run_section(ctx, Section('echo', 'runs', 60, echo), 0)
+    assert rec['status'] == 'fail'
+    assert 'budget spent before echo' in rec['reason']
