@@ -32,8 +32,10 @@ def lite_mmcv_env(folder: str, repo: str) -> dict:
 
     Args:
         folder (str): Where to write the ``sitecustomize.py``.
-        repo (str): The checkout, kept on PYTHONPATH.
+        repo (str): The checkout, put on PYTHONPATH before the current
+            entries.
     """
     with open(osp.join(folder, 'sitecustomize.py'), 'w') as f:
         f.write(HIDE_EXT)
-    return {'PYTHONPATH': os.pathsep.join([str(folder), repo])}
+    paths = [str(folder), repo, os.environ.get('PYTHONPATH', '')]
+    return {'PYTHONPATH': os.pathsep.join(p for p in paths if p)}
