@@ -5,6 +5,7 @@ budget, the budgets together within the whole check's (8 minutes), into
 one report (JSON + printed table)."""
 import datetime
 import importlib
+import json
 import os
 import os.path as osp
 import platform
@@ -26,7 +27,8 @@ from .context import BudgetExceeded, Context, Outcome, SkipCheck
 from .data_bound import check_data_bound
 from .nccl_syncbn import check_nccl_syncbn
 from .ops import check_ops, mmcv_cuda_ops
-from .report import SCHEMA, format_table, make_target, summarize, write_report
+from .report import (SCHEMA, ReportError, format_table, make_target, summarize,
+                     write_report)
 from .throughput import check_throughput
 from .training import (check_test, check_train, check_transfer_det,
                        check_transfer_seg)
@@ -178,7 +180,8 @@ def run_section(ctx: Context, section: Section, budget_s: float) -> dict:
     else:
         record.update(
             summary=outcome.summary,
-            figures=outcome.figures,
+            # plain JSON types (numpy scalars and the like as text)
+            figures=json.loads(json.dumps(outcome.figures, default=str)),
             targets=outcome.targets)
         if outcome.table is not None:
             record['table'] = outcome.table
@@ -285,7 +288,13 @@ def run_gpu_check(repo: str,
             osp.join(repo, RESULTS_DIR, results_folder(machine['gpu']),
                      'gpu_check.json'))
     for path in paths:
-        write_report(report, path)
+        try:
+            write_report(report, path)
+        except ReportError:
+            # keep what was measured for the bug report, then fail loudly
+            with open(osp.splitext(path)[0] + '.invalid.json', 'w') as f:
+                json.dump(report, f, indent=2, default=str)
+            raise
         with open(osp.splitext(path)[0] + '.txt', 'w') as f:
             f.write(table + '\n')
     print(table)

@@ -62,6 +62,7 @@ def make_target(name: str, title: str, value: Optional[float], op: str,
     if op not in COMPARISONS:
         raise ReportError(f'target {name}: op must be one of '
                           f'{sorted(COMPARISONS)}, got {op!r}')
+    value = None if value is None else float(value)
     met = None if value is None else bool(COMPARISONS[op](value, threshold))
     return dict(
         name=name,
