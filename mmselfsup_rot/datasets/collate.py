@@ -29,7 +29,10 @@ def _shape(inputs) -> Optional[Tuple]:
 def _size(shape: Tuple) -> str:
     """``HxW`` of a ``(C, H, W)`` shape, or of each view."""
     if shape and isinstance(shape[0], tuple):
-        return ', '.join(_size(s) for s in shape)
+        sizes = [_size(s) for s in shape]
+        if len(set(sizes)) == 1:
+            return f'{sizes[0]} ({len(sizes)} views)'
+        return ', '.join(sizes)
     return 'x'.join(str(s) for s in shape[-2:])
 
 
