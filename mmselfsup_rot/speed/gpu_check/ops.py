@@ -42,8 +42,8 @@ def mmcv_cuda_ops() -> Tuple[bool, str]:
     if version == 'not available':
         return False, (f'mmcv {mmcv.__version__} was compiled without CUDA '
                        "(mmcv.ops.get_compiling_cuda_version() is "
-                       f"{version!r}); rebuild it with the cuda flavour "
-                       'of tools/build_mmcv.sh')
+                       f"{version!r}); rebuild it: MMCV_FLAVOUR=cuda make "
+                       'env-full')
     return True, f'CUDA {version}'
 
 
