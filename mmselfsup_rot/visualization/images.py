@@ -5,7 +5,6 @@ import os.path as osp
 from typing import List, Sequence
 
 import numpy as np
-import torch
 
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.JPEG', '.PNG', '.JPG')
 
@@ -25,9 +24,9 @@ def list_images(folder: str) -> List[str]:
     return files
 
 
-def load_images(paths: Sequence[str], size: int) -> torch.Tensor:
-    """RGB images resized to ``size`` x ``size``, as a ``(N, 3, H, W)``
-    float tensor on the 0-255 scale."""
+def load_images(paths: Sequence[str], size: int) -> np.ndarray:
+    """RGB images resized to ``size`` x ``size``, as a ``(N, H, W, 3)``
+    uint8 array (the layout a data loader packs)."""
     from PIL import Image
     arrays = []
     for path in paths:
@@ -35,4 +34,4 @@ def load_images(paths: Sequence[str], size: int) -> torch.Tensor:
             arrays.append(
                 np.asarray(
                     img.convert('RGB').resize((size, size), Image.BILINEAR)))
-    return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float()
+    return np.stack(arrays)

@@ -1,6 +1,6 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 """Build a model for analysis from a config and a checkpoint."""
-from typing import Optional, Tuple
+from typing import Optional
 
 import torch
 from mmengine.config import Config
@@ -8,7 +8,6 @@ from mmengine.config import Config
 from mmselfsup_rot.utils.checkpoint import (get_state_dict,
                                             load_checkpoint_file,
                                             load_state_dict_checked)
-from mmselfsup_rot.utils.rotation import parse_angles
 
 
 def build_model(config: str,
@@ -38,8 +37,3 @@ def build_model(config: str,
             checkpoint,
             allow_missing=('num_batches_tracked', 'data_preprocessor.'))
     return model.eval()
-
-
-def angles_of(model: torch.nn.Module) -> Tuple[int, ...]:
-    """The model's rotation set (right angles only)."""
-    return parse_angles(getattr(model, 'angles', 'four'))

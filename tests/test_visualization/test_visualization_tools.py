@@ -13,7 +13,6 @@ import torch
 from PIL import Image
 
 from mmselfsup_rot.visualization.filters import filter_grid
-from mmselfsup_rot.visualization.rotation_predictions import confusion
 from tests.conftest import REPO, run_tool
 
 pytestmark = pytest.mark.slow
@@ -95,13 +94,6 @@ def test_rotation_confusion_on_a_folder(zoo_runs, tmp_path):
                                                    mat[1].sum())
     with Image.open(out) as img:
         assert img.size == (450, 400)
-
-
-def test_confusion_counts():
-    preds = np.array([[0, 1, 2, 1], [0, 3, 2, 3]])
-    np.testing.assert_array_equal(
-        confusion(preds, 4),
-        [[2, 0, 0, 0], [0, 1, 0, 1], [0, 0, 2, 0], [0, 1, 0, 1]])
 
 
 def test_training_curves(zoo_runs, tmp_path):

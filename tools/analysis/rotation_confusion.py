@@ -5,49 +5,52 @@ RotationPred checkpoint on a folder of images.
     python tools/analysis/rotation_confusion.py CONFIG CHECKPOINT IMAGES
         OUT.png [--size 32] [--batch-size 32] [--json OUT.json]
 
-Every image is rotated by each right angle of the model's rotation set
-(counter-clockwise) and classified with ``RotationPred.predict``.
+The images go through the model's own route (``model.test_step``): its
+data preprocessor normalises them and makes the rotations of the model's
+set, in its direction (loader-side sets such as 45 degrees are rotated by
+``RotationWithLabels`` with the model's set). The counts and accuracies are
+those of the ``RotationAccuracy`` metric.
 """
 import argparse
 import json
 
 import numpy as np
-from mmengine.config import DictAction
+
+from mmselfsup_rot.utils.cli import add_model_image_args
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('images', help='an image or a folder of images')
-    parser.add_argument('out', help='PNG to write')
-    parser.add_argument('--size', type=int, default=224)
+    add_model_image_args(parser)
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--json', help='also write the numbers here')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
+    from mmselfsup_rot.evaluation.metrics import RotationAccuracy
     from mmselfsup_rot.visualization.curves import pyplot
     from mmselfsup_rot.visualization.images import list_images, load_images
-    from mmselfsup_rot.visualization.models import angles_of, build_model
-    from mmselfsup_rot.visualization.rotation_predictions import (
-        confusion, rotation_predictions)
+    from mmselfsup_rot.visualization.models import build_model
+    from mmselfsup_rot.visualization.rotation_predictions import \
+        rotation_predictions
     model = build_model(args.config, args.checkpoint, args.cfg_options)
-    angles = angles_of(model)
-    if any(a % 90 for a in angles):
-        raise ValueError(f'The model predicts {angles}: this tool rotates '
-                         'exactly, by right angles only.')
+    if not hasattr(model, 'angles'):
+        raise SystemExit(f'{args.config} does not define a rotation model '
+                         '(RotationPred or FeatureDecoupling).')
+    angles = model.angles
     paths = list_images(args.images)
-    preds = np.concatenate([
-        rotation_predictions(
-            model, load_images(paths[i:i + args.batch_size], args.size),
-            angles) for i in range(0, len(paths), args.batch_size)
-    ])
-    mat = confusion(preds, len(angles))
+    labels, preds = [], []
+    for i in range(0, len(paths), args.batch_size):
+        label, pred = rotation_predictions(
+            model, load_images(paths[i:i + args.batch_size], args.size))
+        labels.append(label)
+        preds.append(pred)
+    mat = RotationAccuracy.confusion_matrix(
+        np.concatenate(preds), np.concatenate(labels), len(angles))
+    metrics = RotationAccuracy.calculate(mat, angles)
+    accuracy = metrics['accuracy']
     per_angle = {
-        f'{a}': float(100. * mat[k, k] / mat[k].sum())
-        for k, a in enumerate(angles)
+        f'{a}': metrics[f'accuracy_{a}deg']
+        for a in angles if f'accuracy_{a}deg' in metrics
     }
-    accuracy = float(100. * np.trace(mat) / mat.sum())
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.5, 4))
     ax.imshow(mat, cmap='Blues')
@@ -59,7 +62,8 @@ def main() -> None:
     ax.set_xticks(range(len(angles)), ticks)
     ax.set_yticks(range(len(angles)), ticks)
     ax.set_xlabel('predicted angle (deg)')
-    ax.set_ylabel('true angle (deg, counter-clockwise)')
+    direction = 'clockwise' if model.clockwise else 'counter-clockwise'
+    ax.set_ylabel(f'true angle (deg, {direction})')
     ax.set_title(f'{len(paths)} images, accuracy {accuracy:.1f}%')
     fig.tight_layout()
     fig.savefig(args.out, dpi=100)
