@@ -310,6 +310,10 @@ def run_transfer(config: str,
 
     Returns:
         dict: The final metrics (empty if none were computed).
+
+    Raises:
+        DatasetError: If a dataset the run reads is missing or malformed on
+            disk (before anything is built).
     """
     from mmselfsup_rot.utils.launch import adapt_cfg_to_cpu
     from mmselfsup_rot.utils.mmcv_ops import require_compiled_ops
@@ -319,6 +323,12 @@ def run_transfer(config: str,
     # mmdet's detectors and mmseg's segmentors are built from mmcv.ops
     require_compiled_ops(cfg.get('default_scope') or 'mmdet/mmseg')
     _merge_options(cfg, work_dir, cfg_options, launcher)
+    # a wrong data path: one line now rather than a traceback later
+    from mmselfsup_rot.datasets.checks import check_datasets, loaders_used_by
+    check_datasets(
+        cfg,
+        loaders_used_by(cfg, 'train') + (('test_dataloader', ) if test else
+                                         ()))
     add_robustness_hooks(cfg)
     adapt_cfg_to_cpu(cfg, launcher)
     state, paths = prepare_pretrained(cfg, pretrained)

@@ -73,9 +73,13 @@ def deterministic_pipeline(pipeline: list, resize: int, crop: int) -> list:
 
 
 @torch.no_grad()
-def compute_rotation_probs(model: torch.nn.Module, dataloader,
-                           num_images: int) -> np.ndarray:
-    """Return the ``(num_images, K)`` probabilities of label 0."""
+def compute_rotation_probs(model: torch.nn.Module,
+                           dataloader,
+                           num_images: int,
+                           progress: bool = True) -> np.ndarray:
+    """Return the ``(num_images, K)`` probabilities of label 0, with a
+    progress bar over the images unless ``progress`` is False."""
+    from mmselfsup_rot.utils.progress import track
     angles = tuple(model.angles)
     if angles[0] != 0:
         raise ValueError(f'The model\'s rotation set {angles} has no '
@@ -83,7 +87,14 @@ def compute_rotation_probs(model: torch.nn.Module, dataloader,
                          'degrees as label 0.')
     model.eval()
     probs = np.full((num_images, len(angles)), np.nan, dtype=np.float32)
-    for data in dataloader:
+    batches = track(
+        dataloader,
+        num_images,
+        f'Rotation probabilities of {num_images} images x {len(angles)} '
+        'rotations',
+        enabled=progress,
+        weight=lambda data: len(data['data_samples']))
+    for data in batches:
         for sample in model.test_step(data):
             scores = sample.rot_score  # (K views, K classes)
             if scores.shape[0] != len(angles):

@@ -44,6 +44,14 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    from mmselfsup_rot.datasets.checks import DatasetError, check_datasets
+    from mmselfsup_rot.utils.cli import errors_as_one_line
+    with errors_as_one_line(DatasetError, prefix='Dataset error: '):
+        # a wrong data path: one line before the model is built
+        check_datasets(cfg, [
+            f'extract_dataloaders.{split}'
+            for split in args.splits or cfg.get('extract_dataloaders', {})
+        ])
     if args.launcher == 'pytorch':
         if torch.cuda.is_available():
             init_dist('pytorch', backend='nccl')

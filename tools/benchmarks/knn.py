@@ -2,6 +2,9 @@
 """Weighted kNN (k = 10, 20, 100, 200) on extracted features.
 
     python tools/benchmarks/knn.py FEATURE_DIR [--layer feature5]
+
+Prints a markdown table and writes ``knn_results.json`` and ``knn.png``
+(top-1 / top-5 per k) next to the features.
 """
 import argparse
 import json
@@ -9,6 +12,7 @@ import os.path as osp
 import time
 
 from mmselfsup_rot.downstream import knn_classify, load_features
+from mmselfsup_rot.visualization.benchmark_plots import plot_knn
 
 
 def parse_args() -> argparse.Namespace:
@@ -33,8 +37,14 @@ def main() -> None:
     test, test_y, _ = load_features(args.feature_dir, args.test_split, [layer])
     if meta['label_format'] != 'single':
         raise ValueError('kNN needs single-label features (ImageNet-like).')
-    res = knn_classify(train[layer], train_y, test[layer], test_y, args.ks,
-                       args.temperature)
+    res = knn_classify(
+        train[layer],
+        train_y,
+        test[layer],
+        test_y,
+        args.ks,
+        args.temperature,
+        progress=True)
     print(f'\n| {layer} | ' + ' | '.join(f'k={k}' for k in args.ks) +
           ' |\n|---|' + '---|' * len(args.ks))
     print('| top-1 | ' + ' | '.join(f'{res[k]["top1"]:.2f}'
@@ -43,6 +53,7 @@ def main() -> None:
                                     for k in args.ks) + ' |')
     with open(osp.join(args.feature_dir, 'knn_results.json'), 'w') as f:
         json.dump({str(k): v for k, v in res.items()}, f, indent=1)
+    plot_knn(res, osp.join(args.feature_dir, 'knn.png'), layer)
     print(f'Time taken: {time.time() - start:.1f} s', flush=True)
 
 

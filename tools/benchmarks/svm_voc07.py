@@ -5,8 +5,10 @@
         [--low-shot] [--k-values 1 2 4 ...] [--num-samples 5]
 
 Prints a markdown table (mAP per layer; low-shot mAP per layer and k) and
-writes ``svm_results.json`` / ``low_shot_results.json`` next to the
-features. All cores are used (joblib, one class per worker).
+writes ``svm_results.json`` / ``low_shot_results.json`` and the plots
+``svm_voc07.png`` (mAP per layer) / ``low_shot.png`` (mAP per k and layer)
+next to the features. All cores are used (joblib, one fit per worker),
+with a progress bar and ETA.
 """
 import argparse
 import json
@@ -19,6 +21,7 @@ from mmselfsup_rot.downstream import (aggregate_low_shot, load_features,
                                       low_shot_svm, svm_benchmark)
 from mmselfsup_rot.downstream.low_shot import K_VALUES
 from mmselfsup_rot.downstream.svm import DEFAULT_COSTS
+from mmselfsup_rot.visualization.benchmark_plots import plot_low_shot, plot_svm
 
 
 def parse_args() -> argparse.Namespace:
@@ -56,7 +59,8 @@ def main() -> None:
             test[layer],
             test_t,
             args.costs,
-            n_jobs=args.jobs)
+            n_jobs=args.jobs,
+            progress=True)
         res['seconds'] = round(time.time() - start, 2)
         results[layer] = res
         print(
@@ -65,9 +69,17 @@ def main() -> None:
             flush=True)
         if args.low_shot:
             start = time.time()
-            aps = low_shot_svm(train[layer], train_t, test[layer], test_t,
-                               args.k_values, args.num_samples, args.costs,
-                               args.seed, args.jobs)
+            aps = low_shot_svm(
+                train[layer],
+                train_t,
+                test[layer],
+                test_t,
+                args.k_values,
+                args.num_samples,
+                args.costs,
+                args.seed,
+                args.jobs,
+                progress=True)
             low_shot[layer] = aggregate_low_shot(aps, args.k_values,
                                                  args.costs)
             print(
@@ -80,6 +92,7 @@ def main() -> None:
     out = osp.join(args.feature_dir, 'svm_results.json')
     with open(out, 'w') as f:
         json.dump(results, f, indent=1)
+    plot_svm(results, osp.join(args.feature_dir, 'svm_voc07.png'))
     if args.low_shot:
         ks = ' | '.join(f'k={k}' for k in args.k_values)
         print(f'\n| layer | {ks} |\n|---|' + '---|' * len(args.k_values))
@@ -93,6 +106,7 @@ def main() -> None:
         with open(osp.join(args.feature_dir, 'low_shot_results.json'),
                   'w') as f:
             json.dump(low_shot, f, indent=1)
+        plot_low_shot(low_shot, osp.join(args.feature_dir, 'low_shot.png'))
     print(
         f'\nTime taken: {time.time() - total:.1f} s on {workers} '
         f'workers; results in {args.feature_dir}',
