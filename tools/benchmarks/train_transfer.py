@@ -39,15 +39,18 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    from mmselfsup_rot.datasets.checks import DatasetError
     from mmselfsup_rot.downstream.transfer import (PretrainedMismatchError,
                                                    run_transfer)
     from mmselfsup_rot.utils.checkpoint import CheckpointError
     from mmselfsup_rot.utils.cli import errors_as_one_line
     from mmselfsup_rot.utils.mmcv_ops import MissingCompiledOpsError
 
-    # the weights would not load: one line, before any training step
-    with errors_as_one_line(PretrainedMismatchError, CheckpointError,
-                            MissingCompiledOpsError):
+    # data missing on disk or weights that would not load: one line,
+    # before any training step
+    with errors_as_one_line(DatasetError, prefix='Dataset error: '), \
+            errors_as_one_line(PretrainedMismatchError, CheckpointError,
+                               MissingCompiledOpsError):
         run_transfer(
             args.config,
             args.pretrained,
