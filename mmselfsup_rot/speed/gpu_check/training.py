@@ -226,6 +226,18 @@ def _transfer(ctx, area: str, config: str, options: List[str],
     return Outcome(summary=summary, figures=figures, failures=failures)
 
 
+def data_roots(root: str) -> List[str]:
+    """``--cfg-options`` pointing both training sets of a transfer config
+    (a ``ConcatDataset`` of two) and its val/test sets at ``root``."""
+    return [
+        f'train_dataloader.dataset.datasets.{i}.data_root={root}'
+        for i in range(2)
+    ] + [
+        f'{loader}.dataset.data_root={root}'
+        for loader in ('val_dataloader', 'test_dataloader')
+    ]
+
+
 def check_transfer_det(ctx) -> Outcome:
     """The ``transfer_det`` section: VOC07+12 Faster R-CNN R50-C4."""
     if not ctx.shared.get('mmcv_cuda_ops', False):
@@ -238,14 +250,8 @@ def check_transfer_det(ctx) -> Outcome:
         images_per_split=4,
         size=VOC_SIZE,
         with_segmentation=False)
-    options = [
-        f'train_dataloader.dataset.datasets.{i}.data_root={voc}/'
-        for i in range(2)
-    ] + [
-        f'{loader}.dataset.data_root={voc}/'
-        for loader in ('val_dataloader', 'test_dataloader')
-    ]
-    return _transfer(ctx, 'mmdetection', DET_CFG, options, 'pascal_voc/mAP')
+    return _transfer(ctx, 'mmdetection', DET_CFG, data_roots(f'{voc}/'),
+                     'pascal_voc/mAP')
 
 
 def check_transfer_seg(ctx) -> Outcome:
@@ -257,12 +263,5 @@ def check_transfer_seg(ctx) -> Outcome:
         images_per_split=4,
         size=VOC_SIZE,
         num_aug=4)
-    root = osp.join(devkit, 'VOC2012')
-    options = [
-        f'train_dataloader.dataset.datasets.{i}.data_root={root}'
-        for i in range(2)
-    ] + [
-        f'{loader}.dataset.data_root={root}'
-        for loader in ('val_dataloader', 'test_dataloader')
-    ]
-    return _transfer(ctx, 'mmsegmentation', SEG_CFG, options, 'mIoU')
+    return _transfer(ctx, 'mmsegmentation', SEG_CFG,
+                     data_roots(osp.join(devkit, 'VOC2012')), 'mIoU')
