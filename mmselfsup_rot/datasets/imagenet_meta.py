@@ -83,9 +83,9 @@ def read_devkit_labels(devkit: str) -> List[str]:
     """WordNet id of each validation image, in file-name order, from the
     ILSVRC2012 development kit (``ILSVRC2012_devkit_t12``)."""
     from scipy.io import loadmat
-    meta, truth = (osp.join(devkit, 'data', name)
-                   for name in ('meta.mat',
-                                'ILSVRC2012_validation_ground_truth.txt'))
+    meta, truth = (
+        osp.join(devkit, 'data', name)
+        for name in ('meta.mat', 'ILSVRC2012_validation_ground_truth.txt'))
     for path in (meta, truth):
         if not osp.isfile(path):
             raise DatasetError(f'{path} does not exist: give the unpacked '
