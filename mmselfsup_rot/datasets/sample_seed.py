@@ -15,7 +15,7 @@ unchanged: they draw from those global generators.
 The epoch lives in shared memory, so that persistent workers, which hold
 copies of the dataset made when they started, see it change.
 """
-from typing import Callable, List, Optional, Sequence, Union
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -25,7 +25,8 @@ from torch.utils.data import get_worker_info
 
 _MASK64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
-#: Stream of the draw that picks the replacement of a skipped sample.
+#: Stream of the draws that pick the replacements of a skipped sample
+#: (one more per attempt).
 REPLACEMENT_STREAM = 1
 
 
@@ -95,8 +96,9 @@ class SampleSeededCompose(Compose):
     depend on the number of workers; Python's and NumPy's generators are
     left seeded, as in a worker. When the pipeline returns ``None`` (an
     unreadable image that the dataset replaces by a random other one),
-    the generators are seeded for the dataset's replacement draw, so the
-    replacement is a function of the skipped sample too.
+    the generators are seeded for the dataset's replacement draw from the
+    sample first asked for and the number of attempts, so the replacement
+    is a function of ``(seed, epoch, sample index)`` too.
 
     :class:`~mmselfsup_rot.engine.hooks.EpochSeedHook` wraps every
     training pipeline in this class (unless it is one already), gives it
@@ -126,6 +128,8 @@ class SampleSeededCompose(Compose):
         # epoch starts, read the epoch the main process sets later
         self._epoch = torch.zeros((), dtype=torch.int64).share_memory_()
         self._saved_torch_state: Optional[torch.Tensor] = None
+        # (index first asked for, attempts) while replacing dropped samples
+        self._replacing: Optional[Tuple[int, int]] = None
 
     @property
     def epoch(self) -> int:
@@ -165,15 +169,21 @@ class SampleSeededCompose(Compose):
         try:
             data = super().__call__(data)
         except BaseException:
+            self._replacing = None
             self._restore()
             raise
         if data is None:
-            # BaseDataset draws the replacement with np.random.randint;
-            # keep the saved state until the replacement is loaded
-            seed_global_rngs(
-                sample_seed(self.seed, epoch, index,
-                            self.stream + REPLACEMENT_STREAM * 2**32))
+            # BaseDataset draws the replacement with np.random.randint and
+            # loads it right away, in this process: seed that draw from
+            # the sample first asked for and the attempt (not from this
+            # sample alone, which could cycle among dropped samples), and
+            # keep the saved state until a replacement is loaded
+            origin, attempt = self._replacing or (index, 0)
+            self._replacing = (origin, attempt + 1)
+            stream = self.stream + (REPLACEMENT_STREAM + attempt) * 2**32
+            seed_global_rngs(sample_seed(self.seed, epoch, origin, stream))
             return None
+        self._replacing = None
         self._restore()
         return data
 

@@ -310,10 +310,14 @@ class RobustLoadImageFromFile(LoadImageFromFile):
         if self.min_size_policy == 'pad':
             pad_h, pad_w = max(need_h - height, 0), max(need_w - width, 0)
             top, left = pad_h // 2, pad_w // 2
+            pad_val = self.pad_val
+            if np.ndim(pad_val) == 0 and img.ndim == 3:
+                # cv2 reads a scalar as (value, 0, 0)
+                pad_val = (pad_val, ) * img.shape[2]
             return mmcv.impad(
                 img,
                 padding=(left, top, pad_w - left, pad_h - top),
-                pad_val=self.pad_val)
+                pad_val=tuple(pad_val) if np.ndim(pad_val) else pad_val)
         if self.min_size_policy == 'resize':
             scale = max(need_h / height, need_w / width)
             new_w = max(math.ceil(width * scale - 1e-6), need_w)
