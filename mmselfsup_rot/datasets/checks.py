@@ -80,8 +80,9 @@ def _check_list(cfg: dict, name: str, limit: Optional[int]) -> None:
     folder = _join(root, _img_prefix(cfg))
     ann = cfg.get('ann_file', '') or ''
     if not ann and cfg.get('split'):
-        default = osp.join(root, 'meta', f'{cfg["split"]}.txt')
-        ann = default if osp.isfile(default) else ''
+        # mmpretrain's ImageNet reads meta/<split>.txt when it exists
+        default = osp.join('meta', f'{cfg["split"]}.txt')
+        ann = default if osp.isfile(_join(root, default)) else ''
     if not ann:
         if not osp.isdir(folder):
             raise DatasetError(

@@ -36,6 +36,22 @@ def test_good_imagenet_passes(imagenet):
                 val_dataloader=None)))
 
 
+def test_relative_data_root_as_the_configs_give_it(imagenet, monkeypatch):
+    """The configs name data/imagenet/ relative to the working folder;
+    meta/<split>.txt is found below it, once."""
+    monkeypatch.chdir(osp.dirname(imagenet))
+    root = osp.basename(imagenet) + '/'
+    for split in ('train', 'val'):
+        check_dataset_cfg(dict(type='ImageNet', data_root=root, split=split))
+    os.rename(osp.join(imagenet, 'val'), osp.join(imagenet, 'val_moved'))
+    try:
+        with pytest.raises(DatasetError, match=rf'^{root}meta/val.txt names'):
+            check_dataset_cfg(
+                dict(type='ImageNet', data_root=root, split='val'))
+    finally:
+        os.rename(osp.join(imagenet, 'val_moved'), osp.join(imagenet, 'val'))
+
+
 def test_missing_data_root(tmp_path):
     with pytest.raises(
             DatasetError,
