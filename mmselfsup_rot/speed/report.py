@@ -1,5 +1,9 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
-"""The printed table of a speed report."""
+"""The printed table and the JSON file of a speed report."""
+import json
+import os
+import os.path as osp
+from typing import Optional
 
 from .loaders import LOADER_PATHS
 
@@ -54,3 +58,14 @@ def format_table(report: dict) -> str:
         lines.append(mem)
         lines.append('')
     return '\n'.join(lines)
+
+
+def write_report(report: dict, path: Optional[str]) -> None:
+    """Write a speed report as indented JSON (nothing when ``path`` is
+    None), creating its folder."""
+    if not path:
+        return
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(report, f, indent=2)
+    print(f'wrote {path}')

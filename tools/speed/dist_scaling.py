@@ -18,7 +18,6 @@ Example::
         --out work_dirs/speed/scaling.json
 """
 import argparse
-import json
 import os
 import os.path as osp
 import statistics
@@ -189,11 +188,8 @@ def main(argv=None) -> dict:
         print(f"{res['procs']:>5}  {res['images_per_proc']:>11}  "
               f"{step if step is None else round(step, 4)!s:>13}  {losses}")
     print('max |loss difference|:', report['max_abs_loss_diff'])
-    if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
-        print(f'wrote {args.out}')
+    from mmselfsup_rot.speed.report import write_report
+    write_report(report, args.out)
     return report
 
 

@@ -26,8 +26,6 @@ Example::
 See docs/speed.md for the recorded figures.
 """
 import argparse
-import json
-import os
 import os.path as osp
 import tempfile
 
@@ -39,7 +37,7 @@ import mmselfsup_rot  # noqa: F401  (registers the project's modules)
 from mmselfsup_rot.datasets.miniature import make_imagenet
 from mmselfsup_rot.speed.loaders import bench_decode, bench_loaders
 from mmselfsup_rot.speed.measure import machine_info
-from mmselfsup_rot.speed.report import format_table
+from mmselfsup_rot.speed.report import format_table, write_report
 from mmselfsup_rot.speed.train_step import BACKBONES, bench_train, build_model
 
 
@@ -175,11 +173,7 @@ def main(argv=None) -> dict:
             run['train'] = bench_train(name, size, root, args, device)
             report['runs'].append(run)
     print(format_table(report))
-    if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
-        print(f'wrote {args.out}')
+    write_report(report, args.out)
     return report
 
 
