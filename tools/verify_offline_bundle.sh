@@ -42,7 +42,8 @@ while [[ $# -gt 0 ]]; do
     *) BUNDLE="$1"; shift ;;
     esac
 done
-[[ -n "$BUNDLE" && -d "$BUNDLE" ]] || die "usage: $0 [--python-env ENV] BUNDLE_DIR"
+[[ -n "$BUNDLE" && -d "$BUNDLE" ]] ||
+    die "usage: $0 [--python-env ENV] BUNDLE_DIR"
 BUNDLE="$(cd "$BUNDLE" && pwd)"
 ls "$BUNDLE"/*.whl >/dev/null 2>&1 || die "no wheels in $BUNDLE"
 
@@ -80,7 +81,8 @@ start=$(date +%s%N)
     --no-compile --target "$SITE" "$BUNDLE"/*.whl
 ms=$((($(date +%s%N) - start) / 1000000))
 say "installed $(ls "$BUNDLE"/*.whl | wc -l) wheels" \
-    "($(du -sm "$BUNDLE" | cut -f1) MiB bundle) into $SITE in $((ms / 1000)).$(printf %03d $((ms % 1000))) s"
+    "($(du -sm "$BUNDLE" | cut -f1) MiB bundle) into $SITE in" \
+    "$((ms / 1000)).$(printf %03d $((ms % 1000))) s"
 export PYTHONPATH="$SITE"
 
 # ------------------------------------------------------- 3. imports
@@ -126,8 +128,8 @@ EOF
 # mmselfsup_rot from the bundle.
 COMMIT="$(sed -n 's/^commit: //p' "$BUNDLE/MANIFEST.txt" 2>/dev/null || true)"
 mkdir "$WORK/repo"
-if [[ -n "$COMMIT" ]] && git -C "$ROOT" cat-file -e "$COMMIT^{commit}" 2>/dev/null
-then
+if [[ -n "$COMMIT" ]] &&
+    git -C "$ROOT" cat-file -e "$COMMIT^{commit}" 2>/dev/null; then
     git -C "$ROOT" archive "$COMMIT" | tar -xf - -C "$WORK/repo"
     say "tests of commit $COMMIT"
 else
@@ -141,8 +143,8 @@ rm -rf "$WORK/repo/mmselfsup_rot"
 # ------------------------------------------------------- 5. gpu_check
 if [[ -f "$WORK/repo/tools/gpu_check.py" ]]; then
     rc=0
-    out="$("$PY" "$WORK/repo/tools/gpu_check.py" --out "$WORK/gpu_check" 2>&1)" ||
-        rc=$?
+    out="$("$PY" "$WORK/repo/tools/gpu_check.py" \
+        --out "$WORK/gpu_check" 2>&1)" || rc=$?
     if "$PY" -c 'import sys, torch; sys.exit(not torch.cuda.is_available())'
     then
         [[ "$rc" == 0 ]] || die "gpu_check failed (rc=$rc): $out"
@@ -159,6 +161,7 @@ fi
 
 # ------------------------------------------------------- 6. tests
 cd "$WORK/repo"
-say "running ${TESTS[*]} under numpy $("$PY" -c 'import numpy; print(numpy.__version__)')"
+NUMPY="$("$PY" -c 'import numpy; print(numpy.__version__)')"
+say "running ${TESTS[*]} under numpy $NUMPY"
 "$PY" -m pytest "${TESTS[@]}" -x -q -p no:cacheprovider
 say "bundle verified: $BUNDLE"
