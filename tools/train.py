@@ -140,6 +140,16 @@ def main() -> None:
         check_pretrained_init_cfgs(runner.model)
         if cfg.get('load_from'):
             check_checkpoint_fits(runner.model, cfg.load_from)
+    # a benchmark run names the pretraining checkpoint it evaluates, so the
+    # model-zoo collector attributes it wherever its work_dir is
+    from mmengine.dist import is_main_process
+
+    from mmselfsup_rot.utils.source_checkpoint import (pretrained_checkpoints,
+                                                       write_source_record)
+    pretrained = pretrained_checkpoints(runner.model)
+    if pretrained and is_main_process():
+        write_source_record(runner.work_dir, pretrained, 'tools/train.py',
+                            args.config)
     # an image that no pipeline step can use (unreadable in validation, or
     # of another size than the rest of its batch) fails in one line
     from mmselfsup_rot.datasets.transforms.loading import BadImageError

@@ -44,13 +44,31 @@ def save_backbone_checkpoint(src: str,
                              dst: str,
                              prefix: str = 'backbone.') -> str:
     """Write the backbone weights of ``src`` as ``{'state_dict':
-    {prefix + key: tensor}}``, the form that configs load with
-    ``init_cfg=dict(type='Pretrained', prefix='backbone.')``.
+    {prefix + key: tensor}, 'meta': {'source_checkpoint': ...}}``, the form
+    that configs load with ``init_cfg=dict(type='Pretrained',
+    prefix='backbone.')``.
+
+    ``meta.source_checkpoint`` holds the absolute path and SHA-256 of the
+    pretraining checkpoint (``src``, or the one ``src`` itself was converted
+    from), so that benchmark runs loading ``dst`` stay attributable to it
+    (see :mod:`mmselfsup_rot.utils.source_checkpoint`).
 
     Returns:
         str: ``dst``.
     """
-    state = backbone_state_dict(load_checkpoint_file(src), source=src)
+    from mmselfsup_rot.utils.source_checkpoint import META_KEY, source_link
+    checkpoint = load_checkpoint_file(src)
+    state = backbone_state_dict(checkpoint, source=src)
+    link = source_link(src, checkpoint)
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
-    torch.save({'state_dict': {prefix + k: v for k, v in state.items()}}, dst)
+    torch.save(
+        {
+            'state_dict': {
+                prefix + k: v
+                for k, v in state.items()
+            },
+            'meta': {
+                META_KEY: link
+            }
+        }, dst)
     return dst

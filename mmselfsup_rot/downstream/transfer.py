@@ -29,6 +29,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 from mmengine.config import Config
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
@@ -37,6 +38,7 @@ from mmengine.runner import Runner
 
 from mmselfsup_rot.utils.checkpoint import (backbone_state_dict,
                                             load_checkpoint_file)
+from mmselfsup_rot.utils.source_checkpoint import write_source_record
 
 NO_PRETRAINED = ('none', 'random')
 PRETRAINED_FILE = 'pretrained_backbone.pth'
@@ -336,6 +338,10 @@ def run_transfer(config: str,
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
         RUNNERS.build(cfg)
+    if is_main_process():
+        # the run names the pretraining checkpoint it evaluates
+        write_source_record(runner.work_dir, [pretrained],
+                            'tools/benchmarks/train_transfer.py', config)
     if pretrained.lower() not in NO_PRETRAINED:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model

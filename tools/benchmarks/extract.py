@@ -61,6 +61,7 @@ def main() -> None:
     from mmselfsup_rot.downstream import (extract_features,
                                           load_backbone_weights, save_features)
     from mmselfsup_rot.utils.launch import replace_sync_bn
+    from mmselfsup_rot.utils.source_checkpoint import write_source_record
     if not torch.cuda.is_available():
         replace_sync_bn(cfg.model)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
@@ -79,6 +80,10 @@ def main() -> None:
     if unknown:
         raise ValueError(f'Splits {unknown} not in the config; available: '
                          f'{list(loaders)}.')
+    if get_rank() == 0:
+        # the SVM/kNN results land in this folder: name what they evaluate
+        write_source_record(args.out_dir, [args.checkpoint],
+                            'tools/benchmarks/extract.py', args.config)
     for split in splits:
         start = time.time()
         loader = Runner.build_dataloader(

@@ -12,6 +12,7 @@ import os.path as osp
 import time
 
 from mmselfsup_rot.downstream import knn_classify, load_features
+from mmselfsup_rot.utils.source_checkpoint import ensure_source_record
 from mmselfsup_rot.visualization.benchmark_plots import plot_knn
 
 
@@ -35,6 +36,8 @@ def main() -> None:
                                          layers)
     layer = args.layer or list(train)[-1]
     test, test_y, _ = load_features(args.feature_dir, args.test_split, [layer])
+    ensure_source_record(args.feature_dir, meta.get('checkpoint'),
+                         'tools/benchmarks/knn.py')
     if meta['label_format'] != 'single':
         raise ValueError('kNN needs single-label features (ImageNet-like).')
     res = knn_classify(

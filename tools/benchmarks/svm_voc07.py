@@ -21,6 +21,7 @@ from mmselfsup_rot.downstream import (aggregate_low_shot, load_features,
                                       low_shot_svm, svm_benchmark)
 from mmselfsup_rot.downstream.low_shot import K_VALUES
 from mmselfsup_rot.downstream.svm import DEFAULT_COSTS
+from mmselfsup_rot.utils.source_checkpoint import ensure_source_record
 from mmselfsup_rot.visualization.benchmark_plots import plot_low_shot, plot_svm
 
 
@@ -44,8 +45,10 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    train, train_t, _ = load_features(args.feature_dir, args.train_split,
-                                      args.layers)
+    train, train_t, meta = load_features(args.feature_dir, args.train_split,
+                                         args.layers)
+    ensure_source_record(args.feature_dir, meta.get('checkpoint'),
+                         'tools/benchmarks/svm_voc07.py')
     test, test_t, _ = load_features(args.feature_dir, args.test_split,
                                     args.layers)
     workers = cpu_count() if args.jobs == -1 else args.jobs
