@@ -1,17 +1,22 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 """Per-sample seeding: the counter-based seed, SampleSeededCompose in the
 main process and in (persistent) dataloader workers, seed_per_sample on
-dataset wrappers."""
+dataset wrappers, the detection of Python's random."""
 import random
 
 import numpy as np
 import pytest
 import torch
-from mmengine.dataset import BaseDataset, ConcatDataset, default_collate
+import torch.nn.functional as F
+from mmengine.dataset import (BaseDataset, Compose, ConcatDataset,
+                              default_collate)
+from mmengine.registry import DefaultScope
 from torch.utils.data import DataLoader
 
 from mmselfsup_rot.datasets import (SampleSeededCompose, sample_seed,
                                     seed_per_sample)
+from mmselfsup_rot.datasets.sample_seed import (uses_python_random,
+                                                uses_torch_random)
 
 
 def _draw(results):
@@ -71,16 +76,6 @@ def test_same_draws_whatever_came_before():
             dict(sample_idx=5))['draws'], first)
 
 
-def test_main_process_torch_state_is_restored():
-    pipeline = SampleSeededCompose([_draw], seed=0)
-    torch.manual_seed(123)
-    expected = torch.rand(3)
-    torch.manual_seed(123)
-    pipeline(dict(sample_idx=0))
-    pipeline(dict(sample_idx=1))
-    assert torch.equal(torch.rand(3), expected)
-
-
 def test_missing_sample_idx_is_an_error():
     with pytest.raises(KeyError, match='sample_idx'):
         SampleSeededCompose([_draw])(dict(img='x'))
@@ -93,11 +88,7 @@ def _epochs(dataset, workers, epochs=2):
         batch_size=4,
         num_workers=workers,
         persistent_workers=workers > 0,
-        collate_fn=default_collate,
-        # as EpochSeedHook sets it: starting workers draws from it, not
-        # from the main process's generator
-        generator=torch.Generator())
-    torch.manual_seed(0)
+        collate_fn=default_collate)
     out = []
     for epoch in range(epochs):
         for pipeline in pipelines:
@@ -106,17 +97,14 @@ def _epochs(dataset, workers, epochs=2):
         for batch in loader:
             draws += list(zip(batch['sample_idx'].tolist(), batch['draws']))
         out.append(draws)
-    # the loader drew nothing from the main process's torch generator
-    return out, torch.rand(())
+    return out
 
 
 def test_workers_and_persistence_do_not_change_the_draws():
-    ref, main_ref = _epochs(_Numbers(), 0)
+    ref = _epochs(_Numbers(), 0)
     assert not torch.equal(ref[0][3][1], ref[1][3][1])  # epochs differ
     for workers in (1, 2):
-        got, main = _epochs(_Numbers(), workers)
-        _assert_same(ref, got)
-        assert torch.equal(main, main_ref)
+        _assert_same(ref, _epochs(_Numbers(), workers))
 
 
 def _assert_same(ref, got):
@@ -131,8 +119,8 @@ def test_replacement_of_a_skipped_sample_is_seeded():
     """mmengine draws the replacement of a dropped sample with np.random:
     it is the same with and without workers."""
     skip = (2, 5, 7)
-    ref, _ = _epochs(_Numbers(skip=skip), 0, epochs=1)
-    got, _ = _epochs(_Numbers(skip=skip), 2, epochs=1)
+    ref = _epochs(_Numbers(skip=skip), 0, epochs=1)
+    got = _epochs(_Numbers(skip=skip), 2, epochs=1)
     assert len(ref[0]) == 12 and not set(skip) & {i for i, _ in ref[0]}
     _assert_same(ref, got)
 
@@ -157,3 +145,82 @@ def test_pipeline_written_in_a_config_is_reused():
     assert isinstance(written, SampleSeededCompose)
     assert seed_per_sample(dataset, seed=1) == [written]
     assert written.seed == 1
+
+
+def _python_random_user(results):
+    results['x'] = random.random()
+    return results
+
+
+class _GreyLike:
+    """Draws from Python's random through a method, as mmcv's
+    RandomGrayscale does."""
+
+    def _prob(self):
+        return random.random()
+
+    def __call__(self, results):
+        return results if self._prob() < 2 else None
+
+
+class _Wrapper:
+    """Nests transforms, as mmcv's RandomApply does."""
+
+    def __init__(self, transforms):
+        self.transforms = transforms
+
+    def __call__(self, results):
+        return results
+
+
+def _numpy_only(results):
+    results['z'] = np.random.rand()
+    return results
+
+
+def _dropout(results):
+    results['x'] = F.dropout(torch.ones(4))
+    return results
+
+
+def test_torch_is_seeded_when_a_transform_uses_it():
+    assert uses_torch_random([_draw_numpy_torch])
+    assert uses_torch_random([_dropout])
+    assert not uses_torch_random([_numpy_only, _python_random_user])
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        erasing = Compose([dict(type='torchvision/RandomErasing')])
+    assert uses_torch_random(erasing.transforms)  # an nn.Module
+    seeded = SampleSeededCompose([_numpy_only])
+    assert not seeded.seed_torch and not seeded.seed_python_random
+    assert SampleSeededCompose([_dropout]).seed_torch
+
+
+def test_python_random_is_seeded_when_a_transform_uses_it():
+    assert not uses_python_random([_draw_numpy_torch])
+    assert uses_python_random([_draw])
+    assert uses_python_random([_python_random_user])
+    assert uses_python_random([_GreyLike()])
+    assert uses_python_random([_Wrapper([_GreyLike()])])
+    assert not uses_python_random([_Wrapper([_draw_numpy_torch])])
+    assert uses_python_random([len])  # nothing to read: assumed
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        recipe = Compose([
+            dict(type='RobustLoadImageFromFile'),
+            dict(type='RandomResizedCrop', scale=224),
+            dict(type='RandomFlip', prob=0.5),
+            dict(type='PackInputs')
+        ])
+        grey = Compose([dict(type='RandomGrayscale', prob=0.2)])
+    assert not uses_python_random(recipe.transforms)
+    assert uses_python_random(grey.transforms)
+    seeded = SampleSeededCompose([_python_random_user])
+    assert seeded.seed_python_random
+    first = seeded(dict(sample_idx=1))['x']
+    random.random()
+    assert seeded(dict(sample_idx=1))['x'] == first
+    assert not SampleSeededCompose([_draw_numpy_torch]).seed_python_random
+
+
+def _draw_numpy_torch(results):
+    results['y'] = (np.random.rand(), torch.rand(()).item())
+    return results

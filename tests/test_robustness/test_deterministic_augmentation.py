@@ -2,8 +2,9 @@
 """Per-sample seeding through tools/train.py with real dataloader workers:
 kill -9 + ``--resume`` with persistent workers ends with the weights of the
 uninterrupted run (digits demo and a 224 px ImageNet-layout config), 0, 1
-and 2 workers train the same weights, and two epochs draw different
-augmentations of the same image."""
+and 2 workers train the same weights (also with the ImageNet config's flip
+on the device), and two epochs draw different augmentations of the same
+image."""
 import os
 import os.path as osp
 import re
@@ -206,6 +207,13 @@ def test_imagenet_224_sigkill_and_resume_with_persistent_workers(
     ] + TINY_RESNET
     full = tmp_path / 'full'
     run_tool(_train(MAIN_CFG, full, options))
+    full = _weights(full / f'epoch_{EPOCHS}.pth')
     resumed = _kill_in_epoch_2_and_resume(MAIN_CFG, tmp_path / 'killed',
                                           options, 3)
-    assert not _differing(_weights(full / f'epoch_{EPOCHS}.pth'), resumed)
+    assert not _differing(full, resumed)
+    # the pipelines in the main process: the same loading and, reseeded
+    # per iteration, the same flips on the device
+    main = tmp_path / 'main_process'
+    run_tool(
+        _train(MAIN_CFG, main, options + ['train_dataloader.num_workers=0']))
+    assert not _differing(full, _weights(main / f'epoch_{EPOCHS}.pth'))

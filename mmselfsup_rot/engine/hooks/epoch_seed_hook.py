@@ -11,7 +11,10 @@ from mmengine.runner import EpochBasedTrainLoop
 from mmpretrain.registry import HOOKS
 
 from mmselfsup_rot.datasets.sample_seed import (SampleSeededCompose,
-                                                seed_per_sample)
+                                                sample_seed, seed_per_sample)
+
+#: Separates the main process's per-iteration seeds from the samples'.
+ITERATION_STREAM = 2**40
 
 
 @HOOKS.register_module()
@@ -32,9 +35,12 @@ class EpochSeedHook(Hook):
       many workers there are, whether they persist and whether the run
       was resumed;
     - reseeds Python's, NumPy's and torch's RNGs in the main process at the
-      start of each epoch from ``(seed, epoch, rank)``, for the random
-      draws of the training step (e.g. the data preprocessor's flips or
-      random rotations, dropout);
+      start of each epoch from ``(seed, epoch, rank)`` and before each
+      iteration from ``(seed, iteration, rank)``, for the random draws of
+      the training step (e.g. the data preprocessor's flips or random
+      rotations, dropout), which then depend neither on the loading (with
+      ``num_workers=0`` the pipelines run in the main process) nor on
+      the iterations before;
     - gives the training dataloader its own ``generator``, so that starting
       its workers (at every epoch, or once with persistent workers) does
       not consume the main process's torch RNG.
@@ -100,3 +106,17 @@ class EpochSeedHook(Hook):
         torch.manual_seed(seed)
         for pipeline in self._pipelines:
             pipeline.set_epoch(runner.epoch)
+
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
+                          data_batch=None) -> None:
+        """Reseed the main process for the training step."""
+        base = self._base_seed(runner)
+        if base is None:
+            return
+        seed = sample_seed(
+            int(base), runner.iter, get_rank(), stream=ITERATION_STREAM)
+        random.seed(seed)
+        np.random.seed((seed ^ (seed >> 32)) & 0xFFFFFFFF)
+        torch.manual_seed(seed)
