@@ -125,3 +125,29 @@ def config_metadata(repo: str, path: str) -> Dict[str, object]:
     if arch:
         meta['Architecture'] = arch
     return meta
+
+
+def evaluator_types(repo: str, path: str) -> List[str]:
+    """Types of the ``val_evaluator`` and ``test_evaluator`` metrics of a
+    config (what its runs can log), without importing the plugin.
+
+    Args:
+        repo (str): Repository root.
+        path (str): Repo-relative config path.
+
+    Returns:
+        list[str]: Sorted distinct metric types.
+    """
+    cfg = Config.fromfile(osp.join(repo, path), import_custom_modules=False)
+    found = set()
+    for key in ('val_evaluator', 'test_evaluator'):
+        evaluator = cfg.get(key) or []
+        if isinstance(evaluator, dict):
+            # an Evaluator config wraps its metrics
+            evaluator = evaluator.get('metrics', evaluator)
+        for metric in (evaluator if isinstance(evaluator,
+                                               (list,
+                                                tuple)) else [evaluator]):
+            if isinstance(metric, dict) and metric.get('type'):
+                found.add(str(metric['type']).split('.')[-1])
+    return sorted(found)

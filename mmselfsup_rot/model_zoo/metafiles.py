@@ -8,7 +8,6 @@ from typing import Dict, List
 import yaml
 
 from .configs import config_metadata, config_name, find_configs
-from .tables import SECTIONS
 
 # One collection (and metafile) per config family folder.
 COLLECTIONS = {
@@ -43,30 +42,13 @@ def family_of(path: str) -> str:
     return 'configs' if parts[0] == 'configs' else '/'.join(parts[:2])
 
 
-def published_results(name: str) -> List[dict]:
-    """The published anchors of a pretraining config, with metric names
-    marked ``(published)``."""
-    out = []
-    for section in SECTIONS:
-        if name not in section.published:
-            continue
-        label, values = section.published[name]
-        metrics = {
-            f'{section.title}: {col.header}, {label}': value
-            for col, value in zip(section.columns, values) if value is not None
-        }
-        out.append(
-            dict(Task=section.task, Dataset=section.dataset, Metrics=metrics))
-    return out
-
-
 def build_metafiles(repo: str, results: Dict[str,
                                              List[dict]]) -> Dict[str, dict]:
     """``{metafile path: content}`` listing every config.
 
     Args:
         repo (str): Repository root.
-        results (dict): Per pretraining config, the results collected by
+        results (dict): Per config, the results of our runs collected by
             ``tools/analysis/collect_results.py`` (``Task``, ``Dataset``,
             ``Metrics``, ``Benchmark``).
 
@@ -118,7 +100,9 @@ def build_metafiles(repo: str, results: Dict[str,
                     for k, v in r['Metrics'].items()
                 }) for r in results.get(name, [])
         ]
-        model['Results'] = ours + published_results(name)
+        # by the mim convention, what this config and its weights produce:
+        # published figures are in the reference table of the model zoo
+        model['Results'] = ours
         weights = [
             r.get('Weights') for r in results.get(name, []) if r.get('Weights')
         ]

@@ -12,8 +12,15 @@ Two kinds of runs are recognised:
   ``low_shot_results.json`` or ``knn_results.json``.
 
 A benchmark run belongs to the pretraining run whose work directory
-contains it, or whose checkpoint it names (the ``checkpoint`` of the
-feature meta, ``init_cfg.checkpoint`` or ``load_from`` of the config).
+contains it, or whose checkpoint it names: by path, else by content hash.
+The run's ``source_checkpoint.json`` (written by every benchmark entry
+point, see :mod:`mmselfsup_rot.utils.source_checkpoint`) names the
+checkpoint and its SHA-256; runs from before that record fall back to the
+``checkpoint`` of the feature meta or ``init_cfg.checkpoint`` /
+``load_from`` of the dumped config (following the ``meta`` link of a
+converted backbone file). A benchmark run that names no checkpoint at all
+is a baseline without pretrained weights (random init, raw pixels); one
+whose checkpoint matches no pretraining run stays unattributed.
 """
 import glob
 import json
@@ -23,6 +30,11 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from mmengine.config import Config
+
+from mmselfsup_rot.utils.checkpoint import (CheckpointError,
+                                            load_checkpoint_file)
+from mmselfsup_rot.utils.source_checkpoint import (file_sha256, link_of,
+                                                   read_source_record)
 
 FEATURE_RESULTS = ('svm_results.json', 'low_shot_results.json',
                    'knn_results.json')
@@ -41,7 +53,10 @@ class Run:
         metrics (dict): Final logged metrics (mmengine runs).
         results (dict): Parsed result JSON files by file name (feature
             runs).
-        checkpoints (list): Checkpoint paths the run read.
+        checkpoints (list): Checkpoint paths the run read (its source
+            record's ``checkpoint`` first).
+        digests (list): SHA-256 of those checkpoints, where known.
+        source (dict, optional): Its ``source_checkpoint.json``.
         stamp (str): Its newest log timestamp (orders repeated runs).
         owner (Run, optional): The pretraining run it evaluates.
     """
@@ -51,6 +66,8 @@ class Run:
     metrics: Dict[str, float] = field(default_factory=dict)
     results: Dict[str, dict] = field(default_factory=dict)
     checkpoints: List[str] = field(default_factory=list)
+    digests: List[str] = field(default_factory=list)
+    source: Optional[dict] = None
     stamp: str = ''
     owner: Optional['Run'] = None
 
@@ -104,6 +121,43 @@ def _config_checkpoints(cfg_path: str) -> List[str]:
     return [p for p in found if isinstance(p, str) and p]
 
 
+def _link_of_file(path: str) -> Optional[Dict[str, str]]:
+    """The ``meta`` link of a converted backbone file that still exists."""
+    if not osp.isfile(path):
+        return None
+    try:
+        return link_of(load_checkpoint_file(path))
+    except CheckpointError:
+        return None
+
+
+def _sources(folder: str, fallback: List[str]) -> tuple:
+    """``(checkpoints, digests, record)`` of a run folder: from its source
+    record, else from the ``fallback`` paths its config or meta names
+    (each followed to the checkpoint it was converted from, if it still
+    exists)."""
+    record = read_source_record(folder)
+    if record is not None:
+        entries = [
+            dict(path=record.get('checkpoint'), sha256=record.get('sha256'))
+        ]
+        entries += list(record.get('loaded') or [])
+    else:
+        entries = []
+        for path in fallback:
+            link = _link_of_file(path)
+            if link is not None:
+                entries.append(link)
+            entries.append(dict(path=path, sha256=None))
+    checkpoints, digests = [], []
+    for entry in entries:
+        if entry.get('path') and entry['path'] not in checkpoints:
+            checkpoints.append(entry['path'])
+        if entry.get('sha256') and entry['sha256'] not in digests:
+            digests.append(entry['sha256'])
+    return checkpoints, digests, record
+
+
 def _mmengine_run(work_dir: str, known: Dict[str, str]) -> Optional[Run]:
     """The run of a work directory, if it holds a log of a known config."""
     logs = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
@@ -121,12 +175,16 @@ def _mmengine_run(work_dir: str, known: Dict[str, str]) -> Optional[Run]:
     stamps = sorted(
         osp.basename(osp.dirname(osp.dirname(osp.dirname(p))))
         for p in logs) + sorted(osp.basename(osp.dirname(p)) for p in tests)
+    checkpoints, digests, record = _sources(
+        work_dir, _config_checkpoints(osp.join(work_dir, names[0] + '.py')))
     return Run(
         path=work_dir,
         kind='mmengine',
         config=names[0],
         metrics=_final_metrics(work_dir),
-        checkpoints=_config_checkpoints(osp.join(work_dir, names[0] + '.py')),
+        checkpoints=checkpoints,
+        digests=digests,
+        source=record,
         stamp=max(stamps))
 
 
@@ -140,22 +198,29 @@ def _feature_run(folder: str, known: Dict[str, str]) -> Optional[Run]:
                 results[name] = json.load(f)
     if not results:
         return None
-    checkpoints, stamp = [], ''
+    named, stamp = [], ''
     for meta_path in sorted(glob.glob(osp.join(folder, '*_meta.json'))):
         with open(meta_path) as f:
             meta = json.load(f)
-        if meta.get('checkpoint'):
-            checkpoints.append(meta['checkpoint'])
+        if meta.get('checkpoint') and \
+                meta['checkpoint'].lower() not in ('none', 'random'):
+            named.append(meta['checkpoint'])
     for name in results:
         stamp = max(stamp, '%.6f' % os.stat(osp.join(folder, name)).st_mtime)
-    # extract_and_svm.sh / knn.sh write WORK_DIR/features
-    parent = osp.basename(osp.dirname(folder))
+    checkpoints, digests, record = _sources(folder, named)
+    # the extraction config, else the folder of extract_and_svm.sh /
+    # knn.sh, which write WORK_DIR/features
+    config = osp.basename(osp.dirname(folder))
+    if record is not None and record.get('config'):
+        config = osp.splitext(osp.basename(record['config']))[0]
     return Run(
         path=folder,
         kind='features',
-        config=parent if parent in known else None,
+        config=config if config in known else None,
         results=results,
         checkpoints=checkpoints,
+        digests=digests,
+        source=record,
         stamp=stamp)
 
 
@@ -191,14 +256,53 @@ def find_runs(roots: List[str], pretrain_configs: Dict[str, str],
                 if run is not None:
                     runs.append(run)
     runs = sorted({r.path: r for r in runs}.values(), key=lambda r: r.path)
-    pretrain = [r for r in runs if r.config in pretrain_configs]
+    pretrain = sorted((r for r in runs if r.config in pretrain_configs),
+                      key=lambda r: -len(r.path))
+    by_digest: Optional[Dict[str, Run]] = None
     for run in runs:
         if run.config in pretrain_configs:
             continue
         # the innermost pretraining folder holding it or its checkpoint
-        for owner in sorted(pretrain, key=lambda r: -len(r.path)):
+        for owner in pretrain:
             if _inside(run.path, owner.path) or any(
                     _inside(c, owner.path) for c in run.checkpoints):
                 run.owner = owner
                 break
+        if run.owner is None and run.digests:
+            # a copied or moved checkpoint: match its content
+            if by_digest is None:
+                by_digest = _digests_of(pretrain)
+            owners = [by_digest[d] for d in run.digests if d in by_digest]
+            run.owner = owners[0] if owners else None
     return runs
+
+
+def is_baseline(run: Run, pretrain_configs) -> bool:
+    """A benchmark run of a known config that loads no pretrained weights
+    (random initialisation, raw pixels)."""
+    return (run.config is not None and run.config not in pretrain_configs
+            and run.owner is None and not run.checkpoints)
+
+
+def is_unattributed(run: Run, pretrain_configs) -> bool:
+    """A benchmark run that no pretraining run and no baseline accounts
+    for (its checkpoint is elsewhere, or its config is unknown)."""
+    return (run.config not in pretrain_configs and run.owner is None
+            and not is_baseline(run, pretrain_configs))
+
+
+_DIGESTS: Dict[tuple, str] = {}
+
+
+def _digests_of(pretrain: List[Run]) -> Dict[str, Run]:
+    """SHA-256 -> pretraining run, over the checkpoints in each pretraining
+    work directory (cached per file path, size and mtime)."""
+    found: Dict[str, Run] = {}
+    for run in pretrain:
+        for path in sorted(glob.glob(osp.join(run.path, '*.pth'))):
+            stat = os.stat(path)
+            key = (osp.realpath(path), stat.st_size, stat.st_mtime_ns)
+            if key not in _DIGESTS:
+                _DIGESTS[key] = file_sha256(path)
+            found.setdefault(_DIGESTS[key], run)
+    return found

@@ -1,25 +1,22 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 """The model-zoo tables: which logged number goes in which cell.
 
-Each :class:`Section` is one table of REFERENCE section 3 (VOC07 SVM per
-layer, low-shot SVM, multi-head linear per layer, Places205, kNN,
-detection, segmentation) or of the paper (CIFAR-10 protocols, rotation
-accuracy). Rows are pretraining runs ("ours", filled only from what a run
-logged) and the published anchors, clearly labelled; a cell without a run
-stays empty.
+Each :class:`Section` is one benchmark of the mmselfsup model zoo (VOC07
+SVM per layer, low-shot SVM, multi-head linear per layer, Places205, kNN,
+detection, segmentation), of the RotNet paper (CIFAR-10 protocols,
+rotation accuracy) or of the demo (digits probes per layer). Its rows hold
+only what our runs logged: one per pretraining run (a cell without a run
+stays empty) and one per baseline without pretrained weights (random
+initialisation, raw pixels). Published figures are in a table of their own
+(:mod:`.published`); benchmark runs that cannot be attributed to a
+pretraining run are listed apart (:func:`unattributed_table`).
 """
 import os.path as osp
 import re
-from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence
+from dataclasses import dataclass
+from typing import Callable, Collection, List, Optional, Sequence
 
-from .runs import Run
-
-R50 = 'rotation-pred_resnet50_8xb16-steplr-70e_in1k'
-ALEXNET = 'rotation-pred_alexnet-bn_1xb192-steplr-50e_in1k'
-NIN4 = 'rotation-pred_nin-4b_1xb128-steplr-200e_cifar10'
-MMSELFSUP = 'published (mmselfsup model zoo)'
-PAPER = 'published (RotNet paper)'
+from .runs import Run, is_baseline, is_unattributed
 
 
 @dataclass
@@ -47,9 +44,10 @@ class Section:
         columns (list[Column]): The columns after Model/Source.
         models (str): Regex of the pretraining configs that always get a
             row (others get one only when they have a result).
-        published (dict): ``{pretrain config: (label, [value per column])}``
-            with None for unpublished columns.
         pretext (bool): Cells come from the pretraining run itself.
+        evaluator (str, optional): Only pretraining configs whose
+            ``val_evaluator``/``test_evaluator`` has this metric type get a
+            row (the others can never fill it).
     """
     title: str
     note: str
@@ -57,8 +55,8 @@ class Section:
     dataset: str
     columns: List[Column]
     models: str
-    published: Dict[str, tuple] = field(default_factory=dict)
     pretext: bool = False
+    evaluator: Optional[str] = None
 
 
 def _metric(config: str, *keys: str, scale: float = 1.) -> Callable:
@@ -135,6 +133,8 @@ def _multi_head(config: str, i: int) -> Callable:
 IMAGENET_SCALE = r'_(in1k|places205)$'
 LAYERS = range(1, 6)
 K_LOW_SHOT = (1, 2, 4, 8, 16, 32, 64, 96)
+# The demo's probes: the input, then the ResNet-18 stem and stages.
+DIGITS_LAYERS = ('pixels', 'stem', 'stage1', 'stage2', 'stage3', 'stage4')
 
 SECTIONS: List[Section] = [
     Section(
@@ -142,17 +142,12 @@ SECTIONS: List[Section] = [
         'Linear SVMs on frozen pooled features of each layer '
         '(`benchmarks/svm_voc07/`); layer i = ResNet feature i or AlexNet '
         'conv i.', 'Image Classification', 'PASCAL VOC 2007',
-        [Column(f'layer {i}', _svm(i)) for i in LAYERS], IMAGENET_SCALE,
-        {R50: (MMSELFSUP + ', best layer', [None, None, None, 67.70, None])}),
+        [Column(f'layer {i}', _svm(i)) for i in LAYERS], IMAGENET_SCALE),
     Section('VOC07 low-shot SVM (mean mAP over samples, best layer)',
             'k positives per class, 5 samples (`svm_voc07.py --low-shot`).',
             'Image Classification', 'PASCAL VOC 2007',
             [Column(f'k={k}', _low_shot(k))
-             for k in K_LOW_SHOT], IMAGENET_SCALE, {
-                 R50:
-                 (MMSELFSUP,
-                  [20.60, 24.35, 31.41, 39.17, 46.56, 53.37, 59.14, 62.42])
-             }),
+             for k in K_LOW_SHOT], IMAGENET_SCALE),
     Section(
         'ImageNet linear evaluation, multi-head (top-1 per layer)',
         'BN + Linear on each frozen layer (`benchmarks/classification/'
@@ -163,17 +158,13 @@ SECTIONS: List[Section] = [
         ] + [
             Column('AvgPool linear',
                    _metric(r'^linear_.*_in1k$', 'accuracy/top1'))
-        ], IMAGENET_SCALE, {
-            R50: (MMSELFSUP, [12.15, 31.99, 44.57, 54.20, 45.94, 47.0]),
-            ALEXNET: (PAPER, [18.8, 31.7, 38.7, 38.2, 36.5, None]),
-        }),
+        ], IMAGENET_SCALE),
     Section(
         'Places205 linear evaluation, multi-head (top-1 per layer)',
         'Same protocol on Places205 (`benchmarks/classification/'
         'places205/`).', 'Image Classification', 'Places205',
         [Column(f'layer {i}', _multi_head(r'_places205$', i))
-         for i in LAYERS], IMAGENET_SCALE,
-        {R50: (MMSELFSUP, [18.94, 34.72, 44.53, 46.30, 44.12])}),
+         for i in LAYERS], IMAGENET_SCALE),
     Section(
         'iNaturalist 2018 linear evaluation, multi-head (top-1 per layer)',
         'Same protocol on iNaturalist 2018 (not published).',
@@ -184,16 +175,14 @@ SECTIONS: List[Section] = [
         'ImageNet kNN (top-1)',
         'Weighted kNN on the last stage, globally pooled '
         '(`benchmarks/classification/knn.sh`).', 'Image Classification',
-        'ImageNet-1k', [Column(f'k={k}', _knn(k)) for k in (10, 20, 100, 200)],
-        IMAGENET_SCALE, {R50: (MMSELFSUP, [11.0, 11.9, 12.6, 12.4])}),
-    Section(
-        'ImageNet semi-supervised fine-tuning (top-1)',
-        '1% / 10% labels, whole network fine-tuned '
-        '(`semi_sup/`; published: OpenSelfSup, older model).',
-        'Image Classification', 'ImageNet-1k', [
-            Column('1%', _metric(r'semi-sup-1pct', 'accuracy/top1')),
-            Column('10%', _metric(r'semi-sup-10pct', 'accuracy/top1')),
-        ], IMAGENET_SCALE, {R50: (MMSELFSUP, [18.98, 54.75])}),
+        'ImageNet-1k', [Column(f'k={k}', _knn(k))
+                        for k in (10, 20, 100, 200)], IMAGENET_SCALE),
+    Section('ImageNet semi-supervised fine-tuning (top-1)',
+            '1% / 10% labels, whole network fine-tuned '
+            '(`semi_sup/`).', 'Image Classification', 'ImageNet-1k', [
+                Column('1%', _metric(r'semi-sup-1pct', 'accuracy/top1')),
+                Column('10%', _metric(r'semi-sup-10pct', 'accuracy/top1')),
+            ], IMAGENET_SCALE),
     Section(
         'Detection',
         'mmdet 3.3 fine-tuning (`benchmarks/mmdetection/`); AP in percent.',
@@ -216,10 +205,7 @@ SECTIONS: List[Section] = [
                     r'^faster-rcnn_alexnet.*_voc07$',
                     'pascal_voc/mAP',
                     scale=100.)),
-        ], IMAGENET_SCALE, {
-            R50: (MMSELFSUP, [79.67, 37.9, 34.2, None]),
-            ALEXNET: (PAPER + ', Fast R-CNN', [None, None, None, 54.4]),
-        }),
+        ], IMAGENET_SCALE),
     Section(
         'Segmentation (mIoU)',
         'mmseg 1.2 fine-tuning (`benchmarks/mmsegmentation/`).',
@@ -227,10 +213,7 @@ SECTIONS: List[Section] = [
             Column('VOC12aug FCN R50-D8', _metric(r'_voc12aug', 'mIoU')),
             Column('Cityscapes FCN R50-D8', _metric(r'_cityscapes', 'mIoU')),
             Column('VOC12 AlexNet FCN', _metric(r'^fcn_alexnet', 'mIoU')),
-        ], IMAGENET_SCALE, {
-            R50: (MMSELFSUP, [64.31, None, None]),
-            ALEXNET: (PAPER, [None, None, 39.1]),
-        }),
+        ], IMAGENET_SCALE),
     Section(
         'CIFAR-10 protocols on frozen NIN blocks (top-1)',
         'Non-linear (200-200-10) and conv classifiers on block i '
@@ -243,7 +226,19 @@ SECTIONS: List[Section] = [
         ] + [
             Column('conv block 2',
                    _metric(r'^nin-block2_conv-.*_cifar10$', 'accuracy/top1'))
-        ], r'_cifar10$', {NIN4: (PAPER, [85.07, 89.06, 86.21, 61.73, 91.16])}),
+        ], r'_cifar10$'),
+    Section(
+        'Digits linear probes per layer (top-1)',
+        'BN + Linear on each globally average-pooled layer of a frozen '
+        'ResNet-18 at 32 px, and on the input pixels pooled to 8x8; '
+        'held-out scikit-learn digits (`benchmarks/classification/digits/`, '
+        'the evaluation of `make demo`).', 'Image Classification',
+        'scikit-learn digits', [
+            Column(
+                layer,
+                _metric(r'^multi-head-linear_.*_digits',
+                        f'multi-head/{layer}_top1')) for layer in DIGITS_LAYERS
+        ], r'_digits$'),
     Section(
         'Rotation prediction (pretext task accuracy)',
         'Accuracy of the pretraining run on its validation/test set '
@@ -256,8 +251,9 @@ SECTIONS: List[Section] = [
             Column('180 deg', _metric(r'.', 'rotation/accuracy_180deg')),
             Column('270 deg', _metric(r'.', 'rotation/accuracy_270deg')),
         ],
-        r'.', {ALEXNET: (PAPER + ' (about)', [89., None, None, None, None])},
-        pretext=True),
+        r'.',
+        pretext=True,
+        evaluator='RotationAccuracy'),
 ]
 
 
@@ -273,10 +269,35 @@ def display_path(path: str, roots: Sequence[str]) -> str:
     return path
 
 
-def section_rows(section: Section, runs: List[Run],
+def _fill(section: Section, cands: List[Run], roots: Sequence[str]) -> tuple:
+    """Each column's value from the newest of ``cands`` that fills it, and
+    the display paths of the runs used."""
+    values, sources = [], []
+    for col in section.columns:
+        filled = sorted((r for r in cands if col.value(r) is not None),
+                        key=lambda r: (r.stamp, r.path))
+        values.append(col.value(filled[-1]) if filled else None)
+        if filled:
+            sources.append(display_path(filled[-1].path, roots))
+    return values, sorted(set(sources))
+
+
+def section_rows(section: Section,
+                 runs: List[Run],
                  pretrain_configs: Sequence[str],
-                 roots: Sequence[str]) -> List[dict]:
-    """The rows of one table.
+                 roots: Sequence[str],
+                 eligible: Optional[Collection[str]] = None) -> List[dict]:
+    """The rows of one table: a row per pretraining run (and per listed
+    config without a run), then a row per baseline benchmark config (runs
+    without pretrained weights) that fills a cell.
+
+    Args:
+        section (Section): The table.
+        runs (list[Run]): Every run found.
+        pretrain_configs (Sequence[str]): Names of the pretraining configs.
+        roots (Sequence[str]): The scanned work directories.
+        eligible (Collection[str], optional): Pretraining configs that can
+            fill this table (default: all).
 
     Returns:
         list[dict]: ``model``, ``source``, ``values`` (None = empty cell)
@@ -286,21 +307,17 @@ def section_rows(section: Section, runs: List[Run],
                            key=lambda r: (r.config, r.path))
     rows = []
     for model in sorted(pretrain_configs):
+        if eligible is not None and model not in eligible:
+            continue
         mine = [r for r in pretrain_runs if r.config == model]
         for owner in mine or [None]:
-            values, sources = [], []
-            for col in section.columns:
-                if owner is None:
-                    cands = []
-                elif section.pretext:
-                    cands = [owner]
-                else:
-                    cands = [r for r in runs if r.owner is owner]
-                cands = sorted((r for r in cands if col.value(r) is not None),
-                               key=lambda r: (r.stamp, r.path))
-                values.append(col.value(cands[-1]) if cands else None)
-                if cands:
-                    sources.append(display_path(cands[-1].path, roots))
+            if owner is None:
+                cands = []
+            elif section.pretext:
+                cands = [owner]
+            else:
+                cands = [r for r in runs if r.owner is owner]
+            values, sources = _fill(section, cands, roots)
             has_value = any(v is not None for v in values)
             if not has_value and not re.search(section.models, model):
                 continue
@@ -310,11 +327,22 @@ def section_rows(section: Section, runs: List[Run],
                     model=model,
                     source=f'ours: `{where}`',
                     values=values,
-                    runs=sorted(set(sources))))
-        if model in section.published:
-            label, values = section.published[model]
+                    runs=sources))
+    if section.pretext:
+        return rows
+    baselines = [r for r in runs if is_baseline(r, pretrain_configs)]
+    for config in sorted({r.config for r in baselines}):
+        values, sources = _fill(section,
+                                [r for r in baselines if r.config == config],
+                                roots)
+        if any(v is not None for v in values):
+            where = ', '.join(f'`{p}`' for p in sources)
             rows.append(
-                dict(model=model, source=label, values=list(values), runs=[]))
+                dict(
+                    model=config,
+                    source=f'ours, no pretrained weights: {where}',
+                    values=values,
+                    runs=sources))
     return rows
 
 
@@ -336,14 +364,20 @@ def render_section(section: Section, rows: List[dict]) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def _fills_a_column(run: Run) -> bool:
+    return any(
+        col.value(run) is not None for s in SECTIONS if not s.pretext
+        for col in s.columns)
+
+
 def other_runs(runs: List[Run], pretrain_configs: Sequence[str]) -> List[Run]:
-    """Benchmark runs with metrics that no table column takes (e.g. the
-    digits linear probe)."""
+    """Attributed or baseline benchmark runs with metrics that no table
+    column takes."""
     return [
-        run for run in runs if run.kind == 'mmengine'
-        and run.config not in pretrain_configs and run.metrics and not any(
-            col.value(run) is not None for s in SECTIONS if not s.pretext
-            for col in s.columns)
+        run for run in runs
+        if run.kind == 'mmengine' and run.config not in pretrain_configs
+        and run.metrics and not is_unattributed(run, pretrain_configs)
+        and not _fills_a_column(run)
     ]
 
 
@@ -353,14 +387,62 @@ def other_runs_table(runs: List[Run], pretrain_configs: Sequence[str],
     is hidden."""
     lines = [
         '### Other benchmark runs', '',
-        'Every other benchmark run found, with its final metrics.', '',
+        'Every other attributed or baseline benchmark run found, with its '
+        'final metrics.', '',
         '| Pretrained model | Benchmark config | Run | Metrics |',
         '|---|---|---|---|'
     ]
     for run in other_runs(runs, pretrain_configs):
-        owner = f'`{run.owner.config}`' if run.owner else 'unknown'
-        metrics = ', '.join(f'{k}: {v:.2f}'
-                            for k, v in sorted(run.metrics.items()))
+        owner = f'`{run.owner.config}`' if run.owner else \
+            'none (no pretrained weights)'
         lines.append(f'| {owner} | `{run.config}` | '
-                     f'`{display_path(run.path, roots)}` | {metrics} |')
+                     f'`{display_path(run.path, roots)}` | '
+                     f'{result_summary(run)} |')
+    return '\n'.join(lines) + '\n'
+
+
+def result_summary(run: Run) -> str:
+    """A run's final results in one line: mmengine metrics, or the
+    SVM / low-shot / kNN figures of a feature run."""
+    if run.kind == 'mmengine':
+        return ', '.join(f'{k}: {v:.2f}'
+                         for k, v in sorted(run.metrics.items()))
+    parts = []
+    for layer, res in sorted(run.results.get('svm_results.json', {}).items()):
+        parts.append(f'SVM {layer} mAP: {float(res["mAP"]):.2f}')
+    for layer, rows in sorted(
+            run.results.get('low_shot_results.json', {}).items()):
+        parts.append(f'low-shot {layer} ' +
+                     '/'.join(f'k={int(r["k"])} {float(r["mean"]):.2f}'
+                              for r in rows))
+    for k, res in sorted(
+            run.results.get('knn_results.json', {}).items(),
+            key=lambda kv: int(kv[0])):
+        parts.append(f'kNN k={k} top-1: {float(res["top1"]):.2f}')
+    return ', '.join(parts)
+
+
+def unattributed_table(runs: List[Run], pretrain_configs: Sequence[str],
+                       roots: Sequence[str]) -> str:
+    """Benchmark runs whose checkpoint matches no pretraining run found
+    (by path or content), with what they name and their results, instead
+    of leaving them out of every table."""
+    lines = [
+        '### Unattributed benchmark runs', '',
+        'Benchmark runs whose checkpoint is not one of the pretraining runs '
+        'scanned (neither by path nor by SHA-256), or whose config is '
+        'unknown: scan the pretraining work directory too, or check the '
+        "run's `source_checkpoint.json`.", '',
+        '| Benchmark config | Run | Checkpoint | SHA-256 | Results |',
+        '|---|---|---|---|---|'
+    ]
+    for run in runs:
+        if not is_unattributed(run, pretrain_configs):
+            continue
+        checkpoint = display_path(run.checkpoints[0],
+                                  roots) if run.checkpoints else 'none'
+        digest = run.digests[0][:12] if run.digests else 'unknown'
+        config = f'`{run.config}`' if run.config else 'unknown'
+        lines.append(f'| {config} | `{display_path(run.path, roots)}` | '
+                     f'`{checkpoint}` | `{digest}` | {result_summary(run)} |')
     return '\n'.join(lines) + '\n'

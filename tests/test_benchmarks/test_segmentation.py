@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from mmselfsup_rot.utils.source_checkpoint import (file_sha256,
+                                                   read_source_record)
 from tests.test_benchmarks.transfer_helpers import launch, rotnet_checkpoint
 
 pytestmark = pytest.mark.slow
@@ -115,8 +117,13 @@ def test_fcn_alexnet_voc12(voc12, mini_imagenet, tmp_path_factory, tmp_path):
     assert re.search(r'\) AtomicCheckpointHook', out)
     assert re.search(r'\) NonFiniteLossHook', out)
     _assert_miou(out, osp.basename(ALEX_CFG))
-    # the run went to WORK_DIR
+    # the run went to WORK_DIR, which names the checkpoint it evaluates
+    # (written once, by rank 0)
     assert (tmp_path / 'pretrained_backbone.pth').is_file()
+    record = read_source_record(str(tmp_path))
+    assert record['checkpoint'] == ckpt
+    assert record['sha256'] == file_sha256(ckpt)
+    assert record['tool'] == 'tools/benchmarks/train_transfer.py'
 
 
 def test_launcher_checks_the_label_maps_first(voc12, tmp_path):

@@ -104,4 +104,5 @@ def test_collect_results_command_runs(tmp_path, monkeypatch):
     ])
     runpy.run_path(tool, run_name='__main__')
     text = (tmp_path / 'z.md').read_text()
-    assert 'published (mmselfsup model zoo)' in text
+    assert '### Published reference results' in text
+    assert '| mmselfsup model zoo | RotNet ResNet-50' in text

@@ -7,8 +7,10 @@
 
 Scans the work directories (default: ``work_dirs``) for mmengine logs and
 SVM/kNN result files and rewrites the generated block of each document
-(text outside the markers is kept). Only logged numbers are written;
-published anchors are labelled as such; cells without a run stay empty.
+(text outside the markers is kept). The benchmark tables hold only
+logged numbers (cells without a run stay empty); published figures are
+in a reference table of their own; runs that cannot be attributed to a
+pretraining run are listed apart.
 The output depends only on the files found, so running it twice gives the
 same documents.
 """
@@ -23,14 +25,21 @@ ZOO_HEADER = """# Model zoo
 
 Results of RotNet pretraining configs on the benchmarks of
 [benchmarks.md](benchmarks.md), [transfer.md](transfer.md) and
-[paper_models.md](paper_models.md). Rows marked *ours* hold only numbers
-that a run logged, collected by `tools/analysis/collect_results.py`; rows
-marked *published* are reference values from the mmselfsup model zoo or
-the RotNet paper. An empty cell means no run exists yet.
+[paper_models.md](paper_models.md). The benchmark tables hold only numbers
+that our runs logged, collected by `tools/analysis/collect_results.py`: a
+row per pretraining run (an empty cell means no run exists yet) and a row
+per baseline without pretrained weights (random initialisation, raw
+pixels). The figures published by the RotNet paper and the mmselfsup model
+zoo for their own models are in the last table, *Published reference
+results*, with their protocol and pretraining epochs; the metafiles'
+`Results` list only our runs.
 
-Regenerate after runs (benchmark work directories inside the pretraining
-work directory, or pointing at one of its checkpoints, are attributed to
-it):
+Every benchmark entry point writes `source_checkpoint.json` (the
+checkpoint's absolute path and SHA-256) into its output folder; a benchmark
+run is attributed to the pretraining run whose work directory holds it or
+its checkpoint, by path or else by content, wherever the benchmark ran.
+Runs that match no scanned pretraining run are listed under *Unattributed
+benchmark runs*. Regenerate after runs:
 
 ```bash
 python tools/analysis/collect_results.py work_dirs
@@ -87,9 +96,14 @@ def main() -> None:
     if args.json:
         write_results_json(args.json, out['results'], out['runs'], roots)
         print(f'wrote {args.json}')
-    attributed = [r for r in out['runs'] if r.owner is not None]
-    print(f'{len(out["runs"])} runs found, {len(attributed)} benchmark runs '
-          'attributed to a pretraining run')
+    from mmselfsup_rot.model_zoo.runs import is_baseline, is_unattributed
+    pretrain, runs = out['pretrain'], out['runs']
+    attributed = [r for r in runs if r.owner is not None]
+    baselines = [r for r in runs if is_baseline(r, pretrain)]
+    unattributed = [r for r in runs if is_unattributed(r, pretrain)]
+    print(f'{len(runs)} runs found, {len(attributed)} benchmark runs '
+          f'attributed to a pretraining run, {len(baselines)} baseline runs '
+          f'without pretrained weights, {len(unattributed)} unattributed')
 
 
 if __name__ == '__main__':
