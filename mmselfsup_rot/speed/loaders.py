@@ -13,12 +13,16 @@ from mmengine.dataset import default_collate
 from mmpretrain.registry import DATASETS
 from torch.utils.data import DataLoader
 
+from mmselfsup_rot.datasets.sample_seed import seed_per_sample
 from .measure import alternate, peak_rss_mb, reset_peak_rss
 from .naive_rotation import InterpolatedRotationBaseline
 
 MEAN = [123.675, 116.28, 103.53]
 STD = [58.395, 57.12, 57.375]
-LOADER_PATHS = ('naive', 'transform', 'on_device', 'on_device_flip')
+LOADER_PATHS = ('naive', 'transform', 'on_device', 'on_device_flip',
+                'on_device_seeded')
+#: Paths that leave the rotation to ``RotationDataPreprocessor``.
+ON_DEVICE_PATHS = ('on_device', 'on_device_flip', 'on_device_seeded')
 
 
 def bench_decode(root: str, rounds: int) -> Dict[str, dict]:
@@ -78,7 +82,7 @@ def build_pipeline(path: str, size: int, decode_backend: str) -> list:
         pipeline.append(dict(type=InterpolatedRotationBaseline))
     elif path == 'transform':
         pipeline.append(dict(type='RotationWithLabels'))
-    elif path not in ('on_device', 'on_device_flip'):
+    elif path not in ON_DEVICE_PATHS:
         raise ValueError(f'Unknown loader path {path!r}; expected one of '
                          f'{LOADER_PATHS}.')
     keys = ['rot_label'] if path in ('naive', 'transform') else []
@@ -94,6 +98,9 @@ def build_loader(root: str, path: str, args: argparse.Namespace,
             data_root=root,
             split='train',
             pipeline=build_pipeline(path, size, args.decode_backend)))
+    if path == 'on_device_seeded':
+        # what training does: every sample seeded from (seed, epoch, index)
+        seed_per_sample(dataset, args.seed)
     return DataLoader(
         dataset,
         batch_size=args.batch_size,

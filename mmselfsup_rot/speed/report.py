@@ -30,12 +30,12 @@ def format_table(report: dict) -> str:
             lines.append(f"skipped: {run['error']}")
             continue
         loader = run['loader']
-        lines.append('loader path   img/s/worker  vs naive  img/CPU-s  '
+        lines.append('loader path       img/s/worker  vs naive  img/CPU-s  '
                      'vs naive  KiB/img  main RSS MiB')
         for path in LOADER_PATHS:
             res = loader[path]
             lines.append(
-                f"{path:<12} {res['images_per_s_per_worker']:>12.1f}  "
+                f"{path:<16} {res['images_per_s_per_worker']:>12.1f}  "
                 f"{res.get('speedup_vs_naive_images_per_s', 1.0):>7.2f}x  "
                 f"{res['images_per_cpu_s']:>9.1f}  "
                 f"{res.get('speedup_vs_naive_images_per_cpu_s', 1.0):>7.2f}x  "

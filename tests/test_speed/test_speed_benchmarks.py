@@ -53,7 +53,12 @@ def test_rotation_speed_writes_table_and_json(tmp_path):
     run, = report['runs']
     assert (run['backbone'], run['size']) == ('resnet18', 32)
     loader = run['loader']
-    assert set(loader) == {'naive', 'transform', 'on_device', 'on_device_flip'}
+    assert set(loader) == {
+        'naive', 'transform', 'on_device', 'on_device_flip', 'on_device_seeded'
+    }
+    # per-sample seeding changes the draws, not what the loader ships
+    assert (loader['on_device_seeded']['bytes_per_source_image'] ==
+            loader['on_device']['bytes_per_source_image'])
     for res in loader.values():
         assert res['images_per_s_per_worker'] > 0
         assert res['main_peak_rss_mb'] > 0
