@@ -65,11 +65,13 @@ lite | cpu | cuda) ;;
 esac
 command -v "$PY" >/dev/null || die "python not found: $PY"
 PY="$(command -v "$PY")"
+[[ "$PY" == /* ]] || PY="$PWD/$PY"  # the build runs in another folder
 
 # pip warns about every missing local mirror folder; keep the output short.
 pip_q() {
     "$PY" -m pip --disable-pip-version-check -q "$@" 2>&1 |
-        { grep -v "is ignored: it is neither a file nor a directory" || true; } >&2
+        { grep -v "is ignored: it is neither a file nor a directory" ||
+            true; } >&2
     return "${PIPESTATUS[0]}"
 }
 
@@ -159,7 +161,8 @@ use_pypi_compiler() {
     local major="${TORCH_CUDA%%.*}"
     ((major >= 13)) ||
         die "the PyPI compiler path supports CUDA >= 13 (torch has" \
-            "$TORCH_CUDA): install a CUDA $TORCH_CUDA toolkit and set CUDA_HOME"
+            "$TORCH_CUDA): install a CUDA $TORCH_CUDA toolkit and set" \
+            "CUDA_HOME"
     local site tree csite env_site home
     csite="$CACHE/cuda/cu$TORCH_CUDA"
     tree="nvidia/cu$major"
@@ -167,12 +170,15 @@ use_pypi_compiler() {
         say "installing the CUDA $TORCH_CUDA compiler from PyPI into $csite"
         rm -rf "$csite.tmp"
         pip_q install --no-deps --target "$csite.tmp" \
-            "nvidia-cuda-nvcc==$TORCH_CUDA.*" "nvidia-cuda-crt==$TORCH_CUDA.*" \
-            "nvidia-nvvm==$TORCH_CUDA.*" "nvidia-cuda-cccl==$TORCH_CUDA.*"
+            "nvidia-cuda-nvcc==$TORCH_CUDA.*" \
+            "nvidia-cuda-crt==$TORCH_CUDA.*" \
+            "nvidia-nvvm==$TORCH_CUDA.*" \
+            "nvidia-cuda-cccl==$TORCH_CUDA.*"
         rm -rf "$csite"
         mv "$csite.tmp" "$csite"
     fi
-    env_site="$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    env_site="$("$PY" -c 'import sysconfig
+print(sysconfig.get_paths()["purelib"])')"
     [[ -f "$env_site/$tree/include/cuda_runtime.h" ]] ||
         die "$env_site/$tree/include/cuda_runtime.h missing: torch's" \
             "nvidia-cuda-runtime wheel is expected in $PY's environment"
@@ -213,7 +219,8 @@ if [[ "$FLAVOUR" == cuda ]]; then
     SYS_REL="$([[ -n "$SYS_NVCC" ]] && nvcc_release "$SYS_NVCC" || true)"
     case "${MMCV_CUDA_COMPILER:-auto}" in
     system)
-        [[ -n "$SYS_NVCC" ]] || die "MMCV_CUDA_COMPILER=system but no nvcc found"
+        [[ -n "$SYS_NVCC" ]] ||
+            die "MMCV_CUDA_COMPILER=system but no nvcc found"
         [[ "$SYS_REL" == "$TORCH_CUDA" ]] ||
             say "warning: system nvcc $SYS_REL != torch CUDA $TORCH_CUDA"
         USE=system
@@ -233,10 +240,15 @@ if [[ "$FLAVOUR" == cuda ]]; then
     *) die "MMCV_CUDA_COMPILER must be auto, system or pypi" ;;
     esac
     if [[ "$USE" == system ]]; then
-        CUDA_HOME="$(cd "$(dirname "$(readlink -f "$SYS_NVCC")")/.." && pwd)"
+        # The toolkit root as nvcc sees it (nvcc may be a wrapper script).
+        TOP="$("$SYS_NVCC" --dryrun -E -x cu /dev/null 2>&1 |
+            sed -n 's/^#\$ TOP=//p' | head -1)"
+        [[ -n "$TOP" ]] || TOP="$(dirname "$(readlink -f "$SYS_NVCC")")/.."
+        CUDA_HOME="$(cd "$TOP" && pwd -P)"
         export CUDA_HOME
         export PATH="$CUDA_HOME/bin:$PATH"
-        say "compiler: system nvcc $SYS_REL at $SYS_NVCC (CUDA_HOME=$CUDA_HOME)"
+        say "compiler: system nvcc $SYS_REL at $SYS_NVCC" \
+            "(CUDA_HOME=$CUDA_HOME)"
     else
         use_pypi_compiler
     fi
@@ -257,8 +269,9 @@ SRC="$BUILD/mmcv-$MMCV_VERSION"
 sed -i 's/-std=c++17/-std=c++20/g' "$SRC/setup.py"
 # Keep the distribution name `mmcv` for the lite build (upstream calls it
 # `mmcv-lite`, which would not satisfy the `mmcv` requirement of mmdet etc.).
-sed -i "s/name='mmcv' if os.getenv('MMCV_WITH_OPS', '1') == '1' else 'mmcv-lite'/name='mmcv'/" \
-    "$SRC/setup.py"
+LITE_NAME="name='mmcv' if os.getenv('MMCV_WITH_OPS', '1') == '1' else"
+LITE_NAME="$LITE_NAME 'mmcv-lite'"
+sed -i "s/$LITE_NAME/name='mmcv'/" "$SRC/setup.py"
 grep -q "^    name='mmcv',$" "$SRC/setup.py" || die "could not patch setup.py"
 
 # -------------------------------------------------------------------- build
@@ -271,7 +284,8 @@ export MAX_JOBS="${MAX_JOBS:-$(nproc)}"
 LOG="$BUILD/build.log"
 START=$(date +%s)
 say "building mmcv $MMCV_VERSION ($FLAVOUR${ARCH_LIST:+, arch $ARCH_LIST})" \
-    "for $PYTAG / torch $TORCH_VER with MAX_JOBS=$MAX_JOBS, started $(date -Is)"
+    "for $PYTAG / torch $TORCH_VER with MAX_JOBS=$MAX_JOBS," \
+    "started $(date -Is)"
 case "$FLAVOUR" in
 cpu) say "this takes about 12 minutes on 2 cores" ;;
 cuda) say "this takes about an hour on 2 cores" ;;
@@ -300,7 +314,8 @@ if [[ "$FLAVOUR" != lite ]]; then
     for so in "$UNP"/mmcv/_ext*.so; do
         before=$(du -k "$so" | cut -f1)
         strip --strip-debug "$so"
-        say "stripped $(basename "$so"): $before KiB -> $(du -k "$so" | cut -f1) KiB"
+        say "stripped $(basename "$so"): $before KiB ->" \
+            "$(du -k "$so" | cut -f1) KiB"
     done
     mkdir -p "$BUILD/final"
     "$PY" -m wheel pack "$UNP" -d "$BUILD/final" >&2
@@ -311,6 +326,7 @@ fi
 cp "$FINAL" "$WHEEL_DIR/.$(basename "$FINAL").tmp"
 mv "$WHEEL_DIR/.$(basename "$FINAL").tmp" "$WHEEL_DIR/$(basename "$FINAL")"
 cp "$LOG" "$WHEEL_DIR/build.log"
-say "cached $WHEEL_DIR/$(basename "$FINAL") ($(du -k "$FINAL" | cut -f1) KiB," \
+say "cached $WHEEL_DIR/$(basename "$FINAL")" \
+    "($(du -k "$FINAL" | cut -f1) KiB," \
     "total $(($(date +%s) - START)) s)"
 emit "$WHEEL_DIR/$(basename "$FINAL")"

@@ -47,7 +47,8 @@ while [[ $# -gt 0 ]]; do
     *) [[ -z "$OUT" ]] || die "one OUT_DIR only"; OUT="$1"; shift ;;
     esac
 done
-[[ -n "$OUT" ]] || die "usage: $0 [--python X.Y] [--torch X.Y.Z] [--cuda-arch A] OUT_DIR"
+[[ -n "$OUT" ]] ||
+    die "usage: $0 [--python X.Y] [--torch X.Y.Z] [--cuda-arch A] OUT_DIR"
 
 # The stack (exact pins) and the dependencies such an image lacks, pinned to
 # the versions the project's environment (tools/bootstrap.sh) is tested
@@ -77,7 +78,9 @@ if [[ ! -x "$ENV/bin/python" ]] ||
 sys.exit(torch.__version__.split('+')[0] != '$TORCH')" 2>/dev/null; then
     if [[ -z "$PYBIN" ]]; then
         PYBIN="$(command -v "python$PYVER" || true)"
-        [[ -n "$PYBIN" ]] || PYBIN="$(ls -d "$HOME"/.pyenv/versions/"$PYVER"*/bin/python"$PYVER" 2>/dev/null | tail -1)"
+        [[ -n "$PYBIN" ]] || PYBIN="$(ls -d \
+            "$HOME"/.pyenv/versions/"$PYVER"*/bin/python"$PYVER" \
+            2>/dev/null | tail -1)"
     fi
     [[ -n "$PYBIN" && -x "$PYBIN" ]] ||
         die "no python$PYVER found: pass --python-bin /path/to/python$PYVER"
@@ -115,7 +118,8 @@ trap 'rm -rf "$SRC"' EXIT
 git -C "$ROOT" archive HEAD | tar -xf - -C "$SRC"
 (cd "$SRC" && "$PY" -m pip -q wheel --no-deps --no-build-isolation . \
     -w "$OUT" 2>&1 |
-    { grep -v "is ignored: it is neither a file nor a directory" || true; }) >&2
+    { grep -v "is ignored: it is neither a file nor a directory" ||
+        true; }) >&2
 
 # ------------------------------------------------------------------ mmcv
 # Last: the only step that may take long (waits for a build of the same
@@ -130,7 +134,8 @@ total=$(cat "$OUT"/*.whl | wc -c)
     echo "mmselfsup_rot offline bundle"
     echo "commit: $COMMIT"
     echo "target: CPython $PYVER, torch $TORCH" \
-        "(CUDA $("$PY" -c 'import torch; print(torch.version.cuda)')), sm arch $ARCH"
+        "(CUDA $("$PY" -c 'import torch; print(torch.version.cuda)'))," \
+        "sm arch $ARCH"
     echo "install: pip install --no-index --no-deps --target DIR $OUT/*.whl"
     echo "         export PYTHONPATH=DIR:\$PYTHONPATH"
     echo "total: $total bytes ($((total / 1024 / 1024)) MiB)"
