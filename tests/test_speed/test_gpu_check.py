@@ -325,8 +325,8 @@ def test_train_and_test_outputs_are_read(mini_imagenet, tmp_path):
     tools/test.py write: checked on a real tiny CPU run of the main
     config (8 images, batch 4, 2 epochs = 4 iterations)."""
     from mmselfsup_rot.speed.gpu_check.training import (loss_curve,
-                                                        parse_metrics,
-                                                        read_scalars)
+                                                        parse_metrics)
+    from mmselfsup_rot.utils.logs import read_scalars
     work = tmp_path / 'train'
     run_tool([
         'python',

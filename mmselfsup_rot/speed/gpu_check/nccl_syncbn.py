@@ -69,8 +69,9 @@ def main(argv=None) -> None:
     from mmengine.model import is_model_wrapper
     from mmengine.runner import Runner
 
-    from mmselfsup_rot.speed.gpu_check.training import loss_curve, read_scalars
+    from mmselfsup_rot.speed.gpu_check.training import loss_curve
     from mmselfsup_rot.utils.launch import adapt_cfg_to_cpu
+    from mmselfsup_rot.utils.logs import read_scalars
 
     cfg = Config.fromfile(args.config)
     cfg.launcher = 'pytorch'

@@ -5,8 +5,6 @@
 Faster R-CNN and VOC12aug FCN transfers through
 ``tools/benchmarks/dist_train_transfer.sh``."""
 import ast
-import glob
-import json
 import math
 import os.path as osp
 import re
@@ -14,6 +12,7 @@ import statistics
 import sys
 from typing import List, Optional
 
+from mmselfsup_rot.utils.logs import read_scalars
 from .context import (BATCH_SIZE, IMAGENET, MAIN_CFG, Outcome, SkipCheck,
                       free_port)
 
@@ -35,15 +34,13 @@ def train_iters() -> int:
     return TRAIN_EPOCHS * per_epoch
 
 
-def read_scalars(work_dir: str) -> List[dict]:
-    """The training records of mmengine's ``LocalVisBackend``
-    (``<work_dir>/<timestamp>/vis_data/scalars.json``, newest run)."""
-    files = sorted(
-        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
-    if not files:
+def logged_records(work_dir: str) -> List[dict]:
+    """The newest run's training records (``read_scalars``), or none when
+    the run failed before writing its first log."""
+    try:
+        return read_scalars(work_dir)
+    except FileNotFoundError:
         return []
-    with open(files[-1]) as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def loss_curve(records: List[dict]) -> dict:
@@ -93,7 +90,7 @@ def check_train(ctx) -> Outcome:
         'default_hooks.checkpoint.interval=1', 'randomness.seed=0'
     ], 'train')
     failures = _common_failures(proc, 'tools/train.py')
-    records = read_scalars(work)
+    records = logged_records(work)
     curve = loss_curve(records)
     done = max(curve['iters'], default=0)
     ckpt = osp.join(work, f'epoch_{TRAIN_EPOCHS}.pth')
