@@ -53,13 +53,15 @@ def link_of(checkpoint: dict) -> Optional[Dict[str, str]]:
 
 
 def source_link(path: str,
-                checkpoint: Optional[dict] = None) -> Dict[str, str]:
+                checkpoint: Optional[dict] = None,
+                sha256: Optional[str] = None) -> Dict[str, str]:
     """``path`` and ``sha256`` of the pretraining checkpoint behind the file
     ``path``: its ``meta`` link if it is a converted copy, else itself.
 
     Args:
         path (str): A checkpoint file.
         checkpoint (dict, optional): Its content, if already loaded.
+        sha256 (str, optional): Its digest, if already computed.
     """
     if checkpoint is None:
         from .checkpoint import CheckpointError, load_checkpoint_file
@@ -68,7 +70,7 @@ def source_link(path: str,
         except CheckpointError:
             checkpoint = {}
     return link_of(checkpoint) or dict(
-        path=osp.abspath(path), sha256=file_sha256(path))
+        path=osp.abspath(path), sha256=sha256 or file_sha256(path))
 
 
 def describe_checkpoint(path: str) -> Dict[str, object]:
@@ -79,7 +81,7 @@ def describe_checkpoint(path: str) -> Dict[str, object]:
         raise FileNotFoundError(f'Checkpoint not found: {path}')
     info: Dict[str, object] = dict(
         path=osp.abspath(path), sha256=file_sha256(path))
-    source = source_link(path)
+    source = source_link(path, sha256=info['sha256'])
     if source['path'] != info['path']:
         info['derived_from'] = source
     return info
