@@ -8,6 +8,7 @@ DDP is built without ``device_ids``. This is how the distributed path is
 tested here.
 """
 import os
+import socket
 from typing import Any
 
 import torch
@@ -79,3 +80,10 @@ def _say(message: str) -> None:
     """Print one line, from the first process only."""
     if int(os.environ.get('RANK', 0)) == 0:
         print(message, flush=True)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (for torchrun's rendezvous)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]

@@ -16,10 +16,10 @@ from mmengine.runner import Runner
 from mmselfsup_rot.datasets.miniature import make_inat2018, make_places205
 from mmselfsup_rot.downstream import make_subset_ann, save_backbone_checkpoint
 from mmselfsup_rot.utils.checkpoint import get_state_dict, load_checkpoint_file
-from mmselfsup_rot.utils.launch import replace_sync_bn
+from mmselfsup_rot.utils.launch import free_port, replace_sync_bn
 from mmselfsup_rot.utils.logs import read_scalars
 from tests.conftest import REPO, run_tool
-from tests.test_benchmarks.transfer_helpers import free_port, rotnet_checkpoint
+from tests.test_benchmarks.transfer_helpers import rotnet_checkpoint
 
 pytestmark = pytest.mark.slow
 CLS = osp.join(REPO, 'benchmarks', 'classification')

@@ -3,8 +3,8 @@
 own pretraining configs (a few seconds on the miniature ImageNet), cached
 for the whole session, and the launcher command."""
 import os.path as osp
-import socket
 
+from mmselfsup_rot.utils.launch import free_port
 from tests.conftest import REPO, run_tool, tiny_train_options
 
 PRETRAIN_CFGS = dict(
@@ -32,12 +32,6 @@ def rotnet_checkpoint(tmp_path_factory, data_root: str, arch: str) -> str:
         ] + tiny_train_options(data_root, size=PRETRAIN_SIZES[arch]) +
                  ['train_cfg.max_epochs=1'])
     return str(ckpt)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def launch(area: str,

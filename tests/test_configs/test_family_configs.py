@@ -22,9 +22,9 @@ import mmselfsup_rot  # noqa: F401
 from mmselfsup_rot.datasets.miniature import (cifar10_checksums_skipped,
                                               make_cifar10, make_imagenet)
 from mmselfsup_rot.models.memories import InstanceMemoryBank
+from mmselfsup_rot.utils.launch import free_port
 from mmselfsup_rot.utils.logs import read_scalars
 from tests.conftest import REPO, run_tool
-from tests.test_benchmarks.transfer_helpers import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -367,7 +367,7 @@ def test_distributed_probe_reports_what_the_runner_built(
     CUDA), the probe records exactly that and the judge names each
     departure from the GPU set-up."""
     from mmselfsup_rot.speed.gpu_check.nccl_syncbn import judge
-    from tests.test_benchmarks.transfer_helpers import free_port
+    from mmselfsup_rot.utils.launch import free_port
     out = tmp_path / 'facts.json'
     run_tool([
         'python', '-m', 'torch.distributed.run', '--nproc_per_node', '1',

@@ -6,7 +6,6 @@ import math
 import os
 import os.path as osp
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -72,13 +71,6 @@ class Process:
             if 'Error' in line or line.startswith('error'):
                 return line[:300]
         return lines[-1][:300] if lines else '(no output)'
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on now (for torchrun's rendezvous)."""
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 class Context:

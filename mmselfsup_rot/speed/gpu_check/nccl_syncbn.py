@@ -27,7 +27,8 @@ from typing import List
 
 from mmengine.config import Config, DictAction
 
-from .context import MAIN_CFG, Outcome, free_port
+from mmselfsup_rot.utils.launch import free_port
+from .context import MAIN_CFG, Outcome
 
 PROBE_ITERS = 10
 

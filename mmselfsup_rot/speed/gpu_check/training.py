@@ -12,9 +12,9 @@ import statistics
 import sys
 from typing import List, Optional
 
+from mmselfsup_rot.utils.launch import free_port
 from mmselfsup_rot.utils.logs import read_scalars
-from .context import (BATCH_SIZE, IMAGENET, MAIN_CFG, Outcome, SkipCheck,
-                      free_port)
+from .context import BATCH_SIZE, IMAGENET, MAIN_CFG, Outcome, SkipCheck
 
 TRAIN_EPOCHS = 4  # x 50 steps of 16 images = 200 iterations
 TRANSFER_ITERS = 20
