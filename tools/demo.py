@@ -124,10 +124,10 @@ def summary_line(probes: Dict[str, Dict[str, float]]) -> str:
 def plot(pretrain_log: list, probes: Dict[str, Dict[str, float]],
          out: str) -> None:
     """Training curve (loss, rotation accuracy) and per-layer probes."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
     import numpy as np
+
+    from mmselfsup_rot.visualization.curves import pyplot
+    plt = pyplot()
     steps = [r for r in pretrain_log if 'loss' in r]
     fig, (ax1, ax2) = plt.subplots(
         1, 2, figsize=(12, 4.2), gridspec_kw=dict(width_ratios=[1, 1.4]))
@@ -188,13 +188,14 @@ def plot(pretrain_log: list, probes: Dict[str, Dict[str, float]],
 
 def probe_accuracies(work_dir: str) -> Dict[str, float]:
     """Final ``multi-head/<layer>_top1`` of a probe run, per layer."""
-    from mmselfsup_rot.utils.logs import last_value, read_scalars
-    scalars = read_scalars(work_dir)
-    accs = {}
-    for layer in LAYERS:
-        value = last_value(scalars, f'multi-head/{layer}_top1')
-        if value is not None:
-            accs[layer] = value
+    from mmselfsup_rot.utils.logs import read_scalars
+    from mmselfsup_rot.visualization.benchmark_plots import \
+        linear_stage_accuracies
+    stages = linear_stage_accuracies(read_scalars(work_dir))
+    accs = {
+        layer: stages[layer]['top1']
+        for layer in LAYERS if 'top1' in stages.get(layer, {})
+    }
     if not accs:
         raise SystemExit(f'{work_dir} logged no multi-head accuracy.')
     return accs
