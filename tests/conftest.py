@@ -63,6 +63,23 @@ def mmpretrain_default_scope():
     yield
     # also after the test, for session fixtures set up by the next one
     reset()
+    forget_visualizers()
+
+
+def forget_visualizers():
+    """Drop mmengine's global visualizers once a test is over.
+
+    A Runner names its visualizer after its start time, so two runners
+    started in the same second share one, which keeps writing into the
+    first test's work_dir, a folder pytest removes once that test passed.
+    """
+    from mmengine.visualization import Visualizer
+
+    pending = [Visualizer]
+    while pending:
+        cls = pending.pop()
+        cls._instance_dict.clear()
+        pending.extend(cls.__subclasses__())
 
 
 @pytest.fixture(scope='session')
