@@ -20,6 +20,23 @@ for _dir, _subdirs, _files in os.walk(osp.dirname(osp.abspath(__file__))):
     if _dir not in sys.path:
         sys.path.append(_dir)
 
+# Peak size of the suite's temporary folders (checkpoints of training
+# tests), measured on a full run; less free disk fails tests in fixtures.
+TEMP_DISK_NEEDED_GB = 3
+
+
+def pytest_report_header(config):
+    """Say up front when the temporary folder's disk is nearly full."""
+    import shutil
+    import tempfile
+
+    free_gb = shutil.disk_usage(tempfile.gettempdir()).free / 2**30
+    line = f'free disk for temporary folders: {free_gb:.1f} GB'
+    if free_gb < TEMP_DISK_NEEDED_GB:
+        line += (f' -- WARNING: the suite needs about {TEMP_DISK_NEEDED_GB} '
+                 'GB; set TMPDIR to a larger disk')
+    return line
+
 
 def run_tool(args, cwd=REPO, env=None, timeout=900, check=True):
     """Run a command of the project (python tools/..., bash tools/...)."""
