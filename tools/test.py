@@ -54,7 +54,8 @@ def main() -> None:
     from mmselfsup_rot.datasets.checks import check_datasets_or_exit
     check_datasets_or_exit(cfg, mode='test')
 
-    from mmselfsup_rot.utils.launch import adapt_cfg_to_cpu
+    from mmselfsup_rot.utils.launch import (adapt_cfg_to_cpu,
+                                            leave_process_group)
     adapt_cfg_to_cpu(cfg, args.launcher)
 
     with errors_as_one_line(RotationSetError):
@@ -77,6 +78,7 @@ def main() -> None:
         metrics = runner.test()
     if is_main_process():  # every rank holds the same metrics: print once
         print(metrics)
+    leave_process_group()
 
 
 if __name__ == '__main__':

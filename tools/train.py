@@ -122,7 +122,8 @@ def main() -> None:
     from mmselfsup_rot.datasets.checks import check_datasets_or_exit
     check_datasets_or_exit(cfg)
 
-    from mmselfsup_rot.utils.launch import adapt_cfg_to_cpu
+    from mmselfsup_rot.utils.launch import (adapt_cfg_to_cpu,
+                                            leave_process_group)
     adapt_cfg_to_cpu(cfg, args.launcher)
 
     with errors_as_one_line(RotationSetError):
@@ -155,6 +156,7 @@ def main() -> None:
     from mmselfsup_rot.datasets.transforms.loading import BadImageError
     with errors_as_one_line(BadImageError):
         runner.train()
+    leave_process_group()
 
 
 if __name__ == '__main__':

@@ -82,6 +82,20 @@ def _say(message: str) -> None:
         print(message, flush=True)
 
 
+def leave_process_group() -> None:
+    """Leave the distributed process group once every rank is done.
+
+    A rank that exits with its gloo group still alive can abort in the
+    interpreter's teardown ("terminate called without an active
+    exception", pytorch/pytorch#190489), and torchrun then stops the ranks
+    still writing their checkpoint. Call it at the end of an entry point;
+    a process that never joined a group returns at once.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
+
+
 def free_port() -> int:
     """A TCP port nothing listens on now (for torchrun's rendezvous)."""
     with socket.socket() as sock:

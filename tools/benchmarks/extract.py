@@ -60,7 +60,7 @@ def main() -> None:
             torch.distributed.init_process_group(backend='gloo')
     from mmselfsup_rot.downstream import (extract_features,
                                           load_backbone_weights, save_features)
-    from mmselfsup_rot.utils.launch import replace_sync_bn
+    from mmselfsup_rot.utils.launch import leave_process_group, replace_sync_bn
     from mmselfsup_rot.utils.source_checkpoint import write_source_record
     if not torch.cuda.is_available():
         replace_sync_bn(cfg.model)
@@ -105,6 +105,7 @@ def main() -> None:
                 f'\n{split}: {len(loader.dataset)} images, {dims}; '
                 f'{seconds:.1f} s -> {args.out_dir}',
                 flush=True)
+    leave_process_group()
 
 
 if __name__ == '__main__':

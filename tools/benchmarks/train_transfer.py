@@ -44,6 +44,7 @@ def main() -> None:
                                                    run_transfer)
     from mmselfsup_rot.utils.checkpoint import CheckpointError
     from mmselfsup_rot.utils.cli import errors_as_one_line
+    from mmselfsup_rot.utils.launch import leave_process_group
     from mmselfsup_rot.utils.mmcv_ops import MissingCompiledOpsError
 
     # data missing on disk or weights that would not load: one line,
@@ -58,6 +59,7 @@ def main() -> None:
             cfg_options=args.cfg_options,
             launcher=args.launcher,
             test=not args.no_test)
+    leave_process_group()
 
 
 if __name__ == '__main__':

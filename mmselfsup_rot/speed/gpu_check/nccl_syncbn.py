@@ -27,7 +27,7 @@ from typing import List
 
 from mmengine.config import Config, DictAction
 
-from mmselfsup_rot.utils.launch import free_port
+from mmselfsup_rot.utils.launch import free_port, leave_process_group
 from .context import MAIN_CFG, Outcome
 
 PROBE_ITERS = 10
@@ -119,8 +119,7 @@ def main(argv=None) -> None:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
             json.dump(facts, f, indent=2)
-    dist.barrier()
-    dist.destroy_process_group()
+    leave_process_group()
 
 
 def judge(facts: dict, iters: int) -> List[str]:
