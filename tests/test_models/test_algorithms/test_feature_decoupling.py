@@ -20,6 +20,7 @@ from mmselfsup_rot.datasets.miniature import make_imagenet
 from mmselfsup_rot.models.algorithms.feature_decoupling import (
     invariance_loss, load_rotation_probs, pu_weights)
 from mmselfsup_rot.models.memories import InstanceMemoryBank
+from mmselfsup_rot.utils.launch import free_port
 
 REPO = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -168,7 +169,7 @@ def test_memory_bank_two_processes_equal_one(tmp_path):
     # slot 4 appears on both ranks (sampler padding): updated once
     indices = torch.tensor([4, 0, 7, 4, 9, 2])
     single = _bank_update(feats, indices)
-    port = 29600 + os.getpid() % 300
+    port = free_port()  # other test runs may hold a fixed one
     # fork: the children need not re-import the libraries
     mp.start_processes(
         _worker,
