@@ -16,6 +16,7 @@ from mmpretrain.registry import MODELS
 from mmselfsup_rot.datasets.miniature import make_voc
 from mmselfsup_rot.downstream import extract_features, load_backbone_weights
 from mmselfsup_rot.utils.checkpoint import CheckpointError
+from mmselfsup_rot.utils.launch import free_port
 from tests.conftest import REPO, run_tool
 
 pytestmark = pytest.mark.slow
@@ -74,7 +75,7 @@ def test_extract_two_processes_then_svm_tables(voc_setup):
                  'extract_and_svm.sh'), cfg, ckpt, '2', '--layers', 'feature4',
         'feature5', '--low-shot', '--k-values', '1', '2', '--num-samples', '2'
     ],
-                    env=dict(PORT='29531', WORK_DIR=str(work)))
+                    env=dict(PORT=str(free_port()), WORK_DIR=str(work)))
     feats = work / 'features'
     for split, num in (('trainval', 18), ('test', 9)):
         meta = json.loads((feats / f'{split}_meta.json').read_text())

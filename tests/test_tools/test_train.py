@@ -7,6 +7,7 @@ import os.path as osp
 import pytest
 import torch
 
+from mmselfsup_rot.utils.launch import free_port
 from tests.conftest import MAIN_CFG, REPO, run_tool, tiny_train_options
 
 pytestmark = pytest.mark.slow
@@ -66,7 +67,7 @@ def test_test_tools_report_rotation_accuracy(trained, mini_imagenet, tmp_path):
             str(trained), '2', '--work-dir',
             str(tmp_path / 'two'), '--cfg-options'
         ] + _test_options(mini_imagenet),
-        env=dict(PORT='29513'))
+        env=dict(PORT=str(free_port())))
     results = []
     for proc in (single, dist):
         # the metrics dict, printed once (by rank 0 only when distributed)
@@ -134,7 +135,7 @@ def test_dist_train_two_cpu_processes(mini_imagenet, tmp_path):
             str(work), '--cfg-options'
         ] + tiny_train_options(mini_imagenet, batch_size=2) +
         ['train_cfg.max_epochs=1'],
-        env=dict(PORT='29511'))
+        env=dict(PORT=str(free_port())))
     assert 'gloo backend with 2 CPU processes' in proc.stdout
     assert (work / 'epoch_1.pth').exists()
     # two ranks x 2 images = 4 per step, 8 images -> 2 iterations

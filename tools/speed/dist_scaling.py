@@ -85,6 +85,7 @@ def write_config(path: str, args: argparse.Namespace, procs: int) -> None:
 
 def run(procs: int, args: argparse.Namespace, work: str) -> dict:
     """Train with ``procs`` processes; return the per-step log."""
+    from mmselfsup_rot.utils.launch import free_port
     from mmselfsup_rot.utils.logs import read_scalars
     cfg = osp.join(work, f'scaling_{procs}p.py')
     write_config(cfg, args, procs)
@@ -92,7 +93,7 @@ def run(procs: int, args: argparse.Namespace, work: str) -> dict:
     env['PYTHONPATH'] = REPO + os.pathsep + env.get('PYTHONPATH', '')
     # dist_train.sh calls `python`: make it this interpreter
     env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
-    env['PORT'] = str(args.port + procs)
+    env['PORT'] = str(args.port + procs if args.port else free_port())
     env.setdefault('OMP_NUM_THREADS', '1')
     work_dir = osp.join(work, f'{procs}p')
     if procs == 1:  # the plain single-process run, no launcher
@@ -154,7 +155,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=int,
         default=16,
         help='images of the generated dataset')
-    parser.add_argument('--port', type=int, default=29620)
+    parser.add_argument(
+        '--port',
+        type=int,
+        default=None,
+        help='rendezvous port of the multi-process runs (default: a free '
+        'one per run)')
     parser.add_argument('--work-dir', default=None)
     parser.add_argument('--out', default=None, help='JSON file to write')
     return parser.parse_args(argv)
