@@ -60,6 +60,46 @@ def run_tool(args, cwd=REPO, env=None, timeout=900, check=True):
     return proc
 
 
+def kill_when_logged(args, log, pattern, delay_s=0.0, timeout_s=300):
+    """Start a command of the project, SIGKILL it once ``pattern`` appears
+    in its log (after ``delay_s`` more seconds), and check that it died of
+    the signal rather than ending on its own."""
+    import re
+    import signal
+    import time
+
+    env = dict(os.environ, PYTHONPATH=REPO, PYTHONUNBUFFERED='1')
+    with open(log, 'w') as out:
+        proc = subprocess.Popen(
+            args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + timeout_s
+        while not re.search(pattern, log.read_text()):
+            assert proc.poll() is None, 'ended before the kill:\n' + \
+                log.read_text()[-3000:]
+            assert time.time() < deadline
+            time.sleep(0.01)
+        time.sleep(delay_s)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL, log.read_text()[-3000:]
+
+
+def checkpoint_weights(path):
+    """The ``state_dict`` of a checkpoint, loaded the project's safe way."""
+    from mmselfsup_rot.utils.checkpoint import load_checkpoint_file
+    return load_checkpoint_file(str(path))['state_dict']
+
+
+def assert_same_weights(a, b):
+    """Two state dicts hold the same keys and bit-identical tensors."""
+    import torch
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
 @pytest.fixture(autouse=True)
 def mmpretrain_default_scope():
     """Start every test in mmpretrain's scope.

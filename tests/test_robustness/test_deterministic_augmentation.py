@@ -5,13 +5,8 @@ uninterrupted run (digits demo and a 224 px ImageNet-layout config), 0, 1
 and 2 workers train the same weights (also with the ImageNet config's flip
 on the device), and two epochs draw different augmentations of the same
 image."""
-import os
 import os.path as osp
-import re
-import signal
-import subprocess
 import sys
-import time
 
 import pytest
 import torch
@@ -21,8 +16,8 @@ from mmengine.runner import Runner
 
 from mmselfsup_rot.datasets.miniature import (make_digits_imagenet,
                                               make_imagenet)
-from mmselfsup_rot.utils.checkpoint import load_checkpoint_file
-from tests.conftest import MAIN_CFG, REPO, run_tool
+from tests.conftest import (MAIN_CFG, REPO, assert_same_weights,
+                            checkpoint_weights, kill_when_logged, run_tool)
 
 pytestmark = pytest.mark.slow
 
@@ -49,43 +44,17 @@ def _train(cfg, work, options, resume=False, **kwargs):
     return args + ['--cfg-options'] + options
 
 
-def _weights(path):
-    return load_checkpoint_file(str(path))['state_dict']
-
-
-def _differing(a, b):
-    assert a.keys() == b.keys()
-    return [key for key in a if not torch.equal(a[key], b[key])]
-
-
 def _kill_in_epoch_2_and_resume(cfg, work, options, iters_per_epoch):
     """Run, SIGKILL the run during epoch 2 (its persistent workers have
     loaded part of the epoch), resume from epoch_1.pth."""
-    log = work.parent / f'{work.name}.log'
-    env = dict(os.environ, PYTHONPATH=REPO, PYTHONUNBUFFERED='1')
-    with open(log, 'w') as out:
-        proc = subprocess.Popen(
-            _train(cfg, work, options),
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 300
-        pattern = rf'Epoch\(train\) +\[2\]\[1/{iters_per_epoch}\]'
-        while not re.search(pattern, log.read_text()):
-            assert proc.poll() is None, log.read_text()[-3000:]
-            assert time.time() < deadline
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL, log.read_text()[-3000:]
+    kill_when_logged(
+        _train(cfg, work, options), work.parent / f'{work.name}.log',
+        rf'Epoch\(train\) +\[2\]\[1/{iters_per_epoch}\]')
     assert (work / 'epoch_1.pth').exists()
     assert not (work / f'epoch_{EPOCHS}.pth').exists()
     proc = run_tool(_train(cfg, work, options, resume=True))
     assert 'Per-sample seeding of the training data' in proc.stdout
-    return _weights(work / f'epoch_{EPOCHS}.pth')
+    return checkpoint_weights(work / f'epoch_{EPOCHS}.pth')
 
 
 # ------------------------------------------------------------ digits demo
@@ -117,12 +86,15 @@ def digits_full(digits, tmp_path_factory):
         run_tool(
             _train(DIGITS_CFG, works[workers],
                    _digits_options(digits, workers)))
-    return {w: _weights(p / f'epoch_{EPOCHS}.pth') for w, p in works.items()}
+    return {
+        w: checkpoint_weights(p / f'epoch_{EPOCHS}.pth')
+        for w, p in works.items()
+    }
 
 
 def test_digits_same_weights_with_0_1_and_2_workers(digits_full):
-    assert not _differing(digits_full[2], digits_full[1])
-    assert not _differing(digits_full[2], digits_full[0])
+    assert_same_weights(digits_full[2], digits_full[1])
+    assert_same_weights(digits_full[2], digits_full[0])
 
 
 def test_digits_sigkill_and_resume_with_persistent_workers(
@@ -130,7 +102,7 @@ def test_digits_sigkill_and_resume_with_persistent_workers(
     options = _digits_options(digits, 2)  # the shipped persistent loader
     resumed = _kill_in_epoch_2_and_resume(DIGITS_CFG, tmp_path / 'killed',
                                           options, 5)
-    assert not _differing(digits_full[2], resumed)
+    assert_same_weights(digits_full[2], resumed)
 
 
 class _RecordInputs(Hook):
@@ -207,13 +179,13 @@ def test_imagenet_224_sigkill_and_resume_with_persistent_workers(
     ] + TINY_RESNET
     full = tmp_path / 'full'
     run_tool(_train(MAIN_CFG, full, options))
-    full = _weights(full / f'epoch_{EPOCHS}.pth')
+    full = checkpoint_weights(full / f'epoch_{EPOCHS}.pth')
     resumed = _kill_in_epoch_2_and_resume(MAIN_CFG, tmp_path / 'killed',
                                           options, 3)
-    assert not _differing(full, resumed)
+    assert_same_weights(full, resumed)
     # the pipelines in the main process: the same loading and, reseeded
     # per iteration, the same flips on the device
     main = tmp_path / 'main_process'
     run_tool(
         _train(MAIN_CFG, main, options + ['train_dataloader.num_workers=0']))
-    assert not _differing(full, _weights(main / f'epoch_{EPOCHS}.pth'))
+    assert_same_weights(full, checkpoint_weights(main / f'epoch_{EPOCHS}.pth'))

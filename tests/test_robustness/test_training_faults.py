@@ -5,19 +5,15 @@ import glob
 import os
 import os.path as osp
 import random
-import re
 import shutil
-import signal
-import subprocess
 import sys
-import time
 
 import pytest
-import torch
 
 from mmselfsup_rot.datasets.miniature import make_imagenet
-from mmselfsup_rot.utils.checkpoint import load_checkpoint_file
-from tests.conftest import MAIN_CFG, REPO, run_tool, tiny_train_options
+from tests.conftest import (MAIN_CFG, REPO, assert_same_weights,
+                            checkpoint_weights, kill_when_logged, run_tool,
+                            tiny_train_options)
 
 pytestmark = pytest.mark.slow
 
@@ -29,16 +25,6 @@ SMALL = ['model.backbone.depth=18', 'model.head.in_channels=512']
 def _opts(root, **extra):
     opts = tiny_train_options(root, batch_size=2) + SMALL
     return opts + [f'{k}={v}' for k, v in extra.items()]
-
-
-def _weights(path):
-    return load_checkpoint_file(str(path))['state_dict']
-
-
-def _assert_same_weights(a, b):
-    assert a.keys() == b.keys()
-    for key in a:
-        assert torch.equal(a[key], b[key]), key
 
 
 @pytest.fixture(scope='module')
@@ -107,37 +93,23 @@ def test_missing_data_root_fails_before_the_model_is_built(tmp_path):
 def test_sigkill_then_resume_matches_uninterrupted_run(data, full_run,
                                                        tmp_path):
     work = tmp_path / 'killed'
-    log = tmp_path / 'killed.log'
-    env = dict(os.environ, PYTHONPATH=REPO, PYTHONUNBUFFERED='1')
-    with open(log, 'w') as out:
-        proc = subprocess.Popen(
-            TRAIN + ['--work-dir', str(work), '--cfg-options'] +
-            _opts(data, **{'train_cfg.max_epochs': 3}),
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 300
-        # wait until epoch 2 trains (epoch 1 is checkpointed by then) ...
-        while not re.search(r'Epoch\(train\) +\[2\]\[1/4\]', log.read_text()):
-            assert proc.poll() is None, 'training ended before the kill'
-            assert time.time() < deadline
-            time.sleep(0.01)
-        # ... then kill at a random moment of the next iterations or of
-        # the epoch-2 checkpoint save
-        time.sleep(random.Random(os.getpid()).uniform(0, 0.2))
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL, log.read_text()[-3000:]
+    # wait until epoch 2 trains (epoch 1 is checkpointed by then), then
+    # kill at a random moment of the next iterations or of the epoch-2
+    # checkpoint save
+    kill_when_logged(
+        TRAIN + ['--work-dir', str(work), '--cfg-options'] +
+        _opts(data, **{'train_cfg.max_epochs': 3}),
+        tmp_path / 'killed.log',
+        r'Epoch\(train\) +\[2\]\[1/4\]',
+        delay_s=random.Random(os.getpid()).uniform(0, 0.2))
     assert not (work / 'epoch_3.pth').exists()
     run_tool(
         TRAIN +
         ['--work-dir', str(work), '--resume', '--cfg-options'] +
         _opts(data, **{'train_cfg.max_epochs': 3}))
-    _assert_same_weights(
-        _weights(full_run / 'epoch_3.pth'), _weights(work / 'epoch_3.pth'))
+    assert_same_weights(
+        checkpoint_weights(full_run / 'epoch_3.pth'),
+        checkpoint_weights(work / 'epoch_3.pth'))
 
 
 # tools/train.py in a process that dies (exit 137, as after SIGKILL) half
@@ -179,8 +151,9 @@ def test_kill_during_checkpoint_save_keeps_last_complete_one(
     run_tool(
         TRAIN +
         ['--work-dir', str(work), '--resume', '--cfg-options'] + opts)
-    _assert_same_weights(
-        _weights(full_run / 'epoch_3.pth'), _weights(work / 'epoch_3.pth'))
+    assert_same_weights(
+        checkpoint_weights(full_run / 'epoch_3.pth'),
+        checkpoint_weights(work / 'epoch_3.pth'))
 
 
 def test_truncated_latest_checkpoint_is_not_resumed(data, full_run, tmp_path):
@@ -198,8 +171,9 @@ def test_truncated_latest_checkpoint_is_not_resumed(data, full_run, tmp_path):
         ['--work-dir', str(work), '--resume', '--cfg-options'] +
         _opts(data, **{'train_cfg.max_epochs': 3}))
     assert f'resuming from {work / "epoch_1.pth"} instead' in proc.stdout
-    _assert_same_weights(
-        _weights(full_run / 'epoch_3.pth'), _weights(work / 'epoch_3.pth'))
+    assert_same_weights(
+        checkpoint_weights(full_run / 'epoch_3.pth'),
+        checkpoint_weights(work / 'epoch_3.pth'))
 
 
 def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(
@@ -208,7 +182,7 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(
     work.mkdir()
     shutil.copy(full_run / 'epoch_1.pth', work / 'epoch_1.pth')
     (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))
-    before = _weights(work / 'epoch_1.pth')
+    before = checkpoint_weights(work / 'epoch_1.pth')
     proc = run_tool(
         TRAIN +
         ['--work-dir', str(work), '--resume', '--cfg-options'] + _opts(
@@ -226,4 +200,4 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(
         in proc.stdout
     assert not (work / 'epoch_2.pth').exists()
     assert (work / 'last_checkpoint').read_text() == str(work / 'epoch_1.pth')
-    _assert_same_weights(before, _weights(work / 'epoch_1.pth'))
+    assert_same_weights(before, checkpoint_weights(work / 'epoch_1.pth'))

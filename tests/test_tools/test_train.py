@@ -8,19 +8,10 @@ import pytest
 import torch
 
 from mmselfsup_rot.utils.launch import free_port
-from tests.conftest import MAIN_CFG, REPO, run_tool, tiny_train_options
+from tests.conftest import (MAIN_CFG, REPO, assert_same_weights,
+                            checkpoint_weights, run_tool, tiny_train_options)
 
 pytestmark = pytest.mark.slow
-
-
-def _weights(path):
-    return torch.load(path, map_location='cpu')['state_dict']
-
-
-def _assert_same_weights(a, b):
-    assert a.keys() == b.keys()
-    for key in a:
-        assert torch.equal(a[key], b[key]), key
 
 
 @pytest.fixture(scope='module')
@@ -37,7 +28,7 @@ def trained(mini_imagenet, tmp_path_factory):
 
 def test_train_writes_checkpoint(trained):
     assert trained.exists()
-    state = _weights(trained)
+    state = checkpoint_weights(trained)
     assert 'backbone.conv1.weight' in state
     assert state['head.fc.weight'].shape == (4, 2048)
 
@@ -121,8 +112,9 @@ def test_resume_matches_uninterrupted_run(mini_imagenet, tmp_path):
         base +
         ['--work-dir', str(part), '--resume', '--cfg-options'] + opts +
         ['train_cfg.max_epochs=2'])
-    _assert_same_weights(
-        _weights(full / 'epoch_2.pth'), _weights(part / 'epoch_2.pth'))
+    assert_same_weights(
+        checkpoint_weights(full / 'epoch_2.pth'),
+        checkpoint_weights(part / 'epoch_2.pth'))
 
 
 def test_dist_train_two_cpu_processes(mini_imagenet, tmp_path):
