@@ -93,7 +93,7 @@ def run(procs: int, args: argparse.Namespace, work: str) -> dict:
     env['PYTHONPATH'] = REPO + os.pathsep + env.get('PYTHONPATH', '')
     # dist_train.sh calls `python`: make it this interpreter
     env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
-    env['PORT'] = str(args.port + procs if args.port else free_port())
+    env['PORT'] = str(free_port() if args.port is None else args.port + procs)
     env.setdefault('OMP_NUM_THREADS', '1')
     work_dir = osp.join(work, f'{procs}p')
     if procs == 1:  # the plain single-process run, no launcher
