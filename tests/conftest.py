@@ -38,18 +38,22 @@ def pytest_report_header(config):
     return line
 
 
+def tool_env(extra=None):
+    """The environment of a command of the project run by a test."""
+    env = dict(os.environ)
+    env['PYTHONPATH'] = REPO + os.pathsep + env.get('PYTHONPATH', '')
+    # dist_train.sh calls `python`: make it this interpreter.
+    env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
+    env.update(extra or {})
+    return env
+
+
 def run_tool(args, cwd=REPO, env=None, timeout=900, check=True):
     """Run a command of the project (python tools/..., bash tools/...)."""
-    full_env = dict(os.environ)
-    full_env['PYTHONPATH'] = REPO + os.pathsep + full_env.get('PYTHONPATH', '')
-    # dist_train.sh calls `python`: make it this interpreter.
-    full_env['PATH'] = osp.dirname(sys.executable) + os.pathsep + \
-        full_env['PATH']
-    full_env.update(env or {})
     proc = subprocess.run(
         args,
         cwd=cwd,
-        env=full_env,
+        env=tool_env(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -68,10 +72,13 @@ def kill_when_logged(args, log, pattern, delay_s=0.0, timeout_s=300):
     import signal
     import time
 
-    env = dict(os.environ, PYTHONPATH=REPO, PYTHONUNBUFFERED='1')
     with open(log, 'w') as out:
         proc = subprocess.Popen(
-            args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+            args,
+            cwd=REPO,
+            env=tool_env(dict(PYTHONUNBUFFERED='1')),
+            stdout=out,
+            stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + timeout_s
         while not re.search(pattern, log.read_text()):

@@ -16,17 +16,15 @@ from mmselfsup_rot.speed.gpu_check.report import (ReportError, format_table,
                                                   load_report, make_target,
                                                   validate_report,
                                                   write_report)
-from tests.conftest import MAIN_CFG, REPO, run_tool, tiny_train_options
+from tests.conftest import (MAIN_CFG, REPO, run_tool, tiny_train_options,
+                            tool_env)
 
 TOOL = osp.join(REPO, 'tools', 'gpu_check.py')
 
 
 def _no_cuda_env():
-    import os
-    env = dict(os.environ)
-    env['CUDA_VISIBLE_DEVICES'] = ''  # no GPU, even on a GPU machine
-    env['PYTHONPATH'] = REPO
-    return env
+    # no GPU, even on a GPU machine
+    return tool_env(dict(CUDA_VISIBLE_DEVICES=''))
 
 
 def test_refuses_without_cuda_in_one_line(tmp_path):
