@@ -10,8 +10,9 @@
    and from a random initialisation, and the same probe on the raw pixels
    (``benchmarks/classification/digits/multi-head-linear_*``);
 4. prints the rotation accuracy and the per-layer probe table with the
-   best-layer gain, writes it to ``probes.json`` and saves a figure
-   (training curve and per-layer probes).
+   best-layer gain, writes them to ``probes.json`` with the commit, the
+   machine and the command of the run, and saves a figure (training curve
+   and per-layer probes).
 
 Every step goes through ``tools/train.py`` and the project's configs.
 """
@@ -222,6 +223,7 @@ def main() -> None:
 
     from mmselfsup_rot.datasets.miniature import make_digits_imagenet
     from mmselfsup_rot.utils.logs import last_value, read_scalars
+    from mmselfsup_rot.utils.provenance import host_info, provenance
 
     total = time.time()
     work_dir = osp.abspath(args.work_dir)
@@ -249,16 +251,26 @@ def main() -> None:
         ] if epochs else []
 
     steps = 4
+    seconds = {}
     pre_dir = osp.join(work_dir, 'pretrain')
-    train(PRETRAIN_CFG, pre_dir, data_opts + schedule(args.pretrain_epochs),
-          f'[1/{steps}] RotNet pretraining',
-          epochs_of(PRETRAIN_CFG, args.pretrain_epochs))
+    seconds['pretrain'] = train(PRETRAIN_CFG, pre_dir,
+                                data_opts + schedule(args.pretrain_epochs),
+                                f'[1/{steps}] RotNet pretraining',
+                                epochs_of(PRETRAIN_CFG, args.pretrain_epochs))
     ckpts = sorted(
         glob.glob(osp.join(pre_dir, 'epoch_*.pth')),
         key=lambda p: int(osp.basename(p)[6:-4]))
     checkpoint = ckpts[-1]
     pre_log = read_scalars(pre_dir)
     rot_acc = last_value(pre_log, 'rotation/accuracy')
+    angle_keys = sorted(
+        {k
+         for r in pre_log
+         for k in r if k.startswith('rotation/accuracy_')})
+    rot_per_angle = {
+        k.split('_', 1)[1]: last_value(pre_log, k)
+        for k in angle_keys
+    }
 
     probe_opts = data_opts + schedule(args.probe_epochs)
     probes: Dict[str, Dict[str, float]] = {}
@@ -273,18 +285,25 @@ def main() -> None:
                              'probe_' + name.replace(' ', '_').lower())
         what = 'pixel probe' if name == 'raw pixels' else \
             f'per-layer probes on {name} features'
-        train(config, probe_dir, probe_opts + opts, f'[{step}/{steps}] {what}',
-              epochs_of(config, args.probe_epochs))
+        seconds[name] = train(config, probe_dir, probe_opts + opts,
+                              f'[{step}/{steps}] {what}',
+                              epochs_of(config, args.probe_epochs))
         probes[name] = probe_accuracies(probe_dir)
 
     figure = osp.join(work_dir, 'demo.png')
     plot(pre_log, probes, figure)
-    with open(osp.join(work_dir, 'probes.json'), 'w') as f:
+    results = osp.join(work_dir, 'probes.json')
+    with open(results, 'w') as f:
         json.dump(
             dict(
+                **provenance(__file__, sys.argv[1:]),
+                machine=host_info(),
                 rotation_accuracy=rot_acc,
-                checkpoint=checkpoint,
-                probes=probes),
+                rotation_accuracy_per_angle=rot_per_angle,
+                probes=probes,
+                checkpoint=osp.relpath(checkpoint, ROOT),
+                seconds=seconds,
+                total_seconds=time.time() - total),
             f,
             indent=1)
     print('\n=== mmselfsup_rot demo: RotNet on scikit-learn digits ===')
@@ -293,7 +312,7 @@ def main() -> None:
           'frozen ResNet-18:')
     print(probe_table(probes))
     print(summary_line(probes))
-    print(f'figure: {figure}; table: {osp.join(work_dir, "probes.json")}; '
+    print(f'figure: {figure}; table: {results}; '
           f'total {time.time() - total:.0f} s')
     if best_layer(probes['RotNet'])[1] <= best_layer(probes['random init'])[1]:
         raise SystemExit('RotNet features did not beat random features at '

@@ -3,12 +3,13 @@
 medians, CPU time of loader workers, peak host memory, machine facts."""
 import contextlib
 import os
-import platform
 import resource
 import time
 from typing import Callable, Dict, List, Optional
 
 import torch
+
+from mmselfsup_rot.utils.provenance import host_info
 
 
 def _status_kb(field: str, pid: str = 'self') -> Optional[float]:
@@ -86,20 +87,10 @@ def alternate(funcs: Dict[str, Callable],
 
 
 def machine_info(device: torch.device) -> dict:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    cpu = line.split(':', 1)[1].strip()
-                    break
-    info = dict(
-        cpu=cpu,
-        cpu_cores=os.cpu_count(),
-        torch_threads=torch.get_num_threads(),
-        torch=torch.__version__,
-        python=platform.python_version(),
-        device=str(device))
+    """The host (:func:`~mmselfsup_rot.utils.provenance.host_info`), the
+    device measured and, on CUDA, the GPU's name."""
+    info = host_info()
+    info['device'] = str(device)
     if device.type == 'cuda':
         info['gpu'] = torch.cuda.get_device_name(device)
     return info

@@ -5,6 +5,7 @@ import os
 import os.path as osp
 from typing import Optional
 
+from mmselfsup_rot.utils.provenance import missing_record_keys
 from .loaders import LOADER_PATHS
 
 
@@ -62,9 +63,19 @@ def format_table(report: dict) -> str:
 
 def write_report(report: dict, path: Optional[str]) -> None:
     """Write a speed report as indented JSON (nothing when ``path`` is
-    None), creating its folder."""
+    None), creating its folder.
+
+    Raises:
+        ValueError: The report does not say where it came from (the
+            ``commit``, ``dirty``, ``machine`` and ``command`` keys of
+            :func:`mmselfsup_rot.utils.provenance.provenance`).
+    """
     if not path:
         return
+    missing = missing_record_keys(report)
+    if missing:
+        raise ValueError(f'speed report for {path} lacks {missing}: merge '
+                         'provenance() and machine_info() into it')
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     with open(path, 'w') as f:
         json.dump(report, f, indent=2)

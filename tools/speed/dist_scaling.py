@@ -180,7 +180,13 @@ def main(argv=None) -> dict:
                 val_per_class=1,
                 size=args.size + 8)
         runs = [run(p, args, work) for p in args.procs]
+    import torch
+
+    from mmselfsup_rot.speed.measure import machine_info
+    from mmselfsup_rot.utils.provenance import provenance
     report = dict(
+        **provenance(__file__, sys.argv[1:] if argv is None else argv),
+        machine=machine_info(torch.device('cpu')),
         settings={
             k: v
             for k, v in vars(args).items() if k != 'out'

@@ -27,6 +27,7 @@ See docs/speed.md for the recorded figures.
 """
 import argparse
 import os.path as osp
+import sys
 import tempfile
 
 import torch
@@ -39,6 +40,7 @@ from mmselfsup_rot.speed.loaders import bench_decode, bench_loaders
 from mmselfsup_rot.speed.measure import machine_info
 from mmselfsup_rot.speed.report import format_table, write_report
 from mmselfsup_rot.speed.train_step import BACKBONES, bench_train, build_model
+from mmselfsup_rot.utils.provenance import provenance
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -135,6 +137,7 @@ def main(argv=None) -> dict:
     sizes = args.size * len(args.backbone) if len(
         args.size) == 1 else args.size
     report = dict(
+        **provenance(__file__, sys.argv[1:] if argv is None else argv),
         machine=machine_info(device),
         settings={
             k: v
