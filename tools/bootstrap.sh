@@ -17,6 +17,10 @@
 # Idempotent: a stamp file records the hash of the requirement files and of
 # the set-up scripts, and the mmcv flavour; when nothing changed the script
 # returns in well under a second.
+#
+# The terminal shows the [bootstrap] / [build_mmcv] progress lines only; the
+# output of pip and of the builds goes to $VENV/bootstrap.log (BOOTSTRAP_LOG
+# overrides), and an error prints that path and the log's last lines.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,7 +32,7 @@ WITH_OPS=0
 for arg in "$@"; do
     case "$arg" in
     --with-ops) WITH_OPS=1 ;;
-    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "[bootstrap] error: unknown argument $arg" >&2; exit 2 ;;
     esac
 done
@@ -69,18 +73,40 @@ if ! command -v "$PYTHON" >/dev/null; then
     exit 1
 fi
 
+mkdir -p "$VENV"
+LOG="${BOOTSTRAP_LOG:-$VENV/bootstrap.log}"
+echo "bootstrap of $VENV started $(date -Is)" >"$LOG"
+say "tool output: $LOG"
+# A failed step: where to look, and the end of the log.
+fail() {
+    {
+        say "error: $1 failed (exit $2); last lines of $LOG:"
+        # (pip's notes about absent local mirror folders are left out)
+        grep -v "is ignored: it is neither a file nor a directory" "$LOG" |
+            tail -n 30 | sed 's/^/    /'
+        say "error: $1 failed; full log: $LOG"
+    } >&2
+    exit 1
+}
+# Run a command with its output in the log only.
+logged() {
+    local what="$1" rc=0
+    shift
+    echo "+ $*" >>"$LOG"
+    "$@" >>"$LOG" 2>&1 || rc=$?
+    [[ "$rc" == 0 ]] || fail "$what" "$rc"
+}
+
 if [[ ! -x "$VENV/bin/python" ]]; then
     say "creating virtual environment $VENV"
-    "$PYTHON" -m venv "$VENV"
+    logged "creating the virtual environment" "$PYTHON" -m venv "$VENV"
 fi
 PY="$VENV/bin/python"
-# pip warns about every missing local mirror folder; keep the log readable.
-pip_quiet() {
-    "$PY" -m pip --disable-pip-version-check -q "$@" 2>&1 |
-        { grep -v "is ignored: it is neither a file nor a directory" || true; }
-    return "${PIPESTATUS[0]}"
+pip_install() {
+    logged "pip install $*" "$PY" -m pip --disable-pip-version-check \
+        install "$@"
 }
-PIP=(pip_quiet install)
+PIP=(pip_install)
 
 say "installing torch, torchvision and build tools (requirements/build.txt)"
 "${PIP[@]}" --upgrade pip
@@ -93,14 +119,14 @@ if [[ -z "$FLAVOUR" ]]; then
     if [[ "$WITH_OPS" == 1 ]]; then
         FLAVOUR=cpu
         if "$PY" -c 'import sys, torch
-sys.exit(not torch.cuda.is_available())'; then
+sys.exit(not torch.cuda.is_available())' 2>>"$LOG"; then
             FLAVOUR=cuda
         fi
     fi
 fi
 # The installed mmcv: none, lite, cpu or cuda (CUDA builds link c10_cuda).
 installed_flavour() {
-    "$PY" - <<'EOF'
+    "$PY" - 2>>"$LOG" <<'EOF'
 import importlib.metadata as md
 try:
     files = md.files('mmcv') or []
@@ -115,7 +141,7 @@ else:
     print('cuda' if b'c10_cuda' in ext[0].locate().read_bytes() else 'cpu')
 EOF
 }
-HAVE="$(installed_flavour)"
+HAVE="$(installed_flavour)" || fail "reading the installed mmcv" $?
 # A compiled flavour already installed is kept by the default (lite) run.
 if [[ -z "${MMCV_FLAVOUR:-}" && "$FLAVOUR" == lite &&
     ("$HAVE" == cpu || "$HAVE" == cuda) ]]; then
@@ -123,8 +149,16 @@ if [[ -z "${MMCV_FLAVOUR:-}" && "$FLAVOUR" == lite &&
 fi
 MARKER="$VENV/.mmselfsup_rot_mmcv"
 say "mmcv $MMCV_VERSION flavour: $FLAVOUR"
-WHEEL="$(bash "$ROOT/tools/build_mmcv.sh" --python "$PY" --flavour "$FLAVOUR" |
-    tail -1)"
+# build_mmcv.sh prints the wheel's path on stdout; of its messages only its
+# own [build_mmcv] lines reach the terminal, all of them the log.
+WHEEL_OUT="$VENV/.mmselfsup_rot_wheel"
+rc=0
+bash "$ROOT/tools/build_mmcv.sh" --python "$PY" --flavour "$FLAVOUR" \
+    2>&1 >"$WHEEL_OUT" | tee -a "$LOG" |
+    { grep --line-buffered '^\[build_mmcv\]' >&2 || true; } || rc=$?
+[[ "$rc" == 0 ]] || fail "building mmcv $MMCV_VERSION ($FLAVOUR)" "$rc"
+WHEEL="$(tail -1 "$WHEEL_OUT")"
+rm -f "$WHEEL_OUT"
 if [[ "$HAVE" != "$FLAVOUR" ||
     "$(cat "$MARKER" 2>/dev/null)" != "$FLAVOUR $WHEEL" ]]; then
     say "installing $(basename "$WHEEL")"
@@ -141,7 +175,9 @@ say "installing OpenMMLab packages and test tools (requirements/*.txt)"
 say "installing mmselfsup_rot in editable mode"
 "${PIP[@]}" --no-deps --no-build-isolation -e "$ROOT"
 
-"$PY" - "$FLAVOUR" <<'EOF'
+say "checking the imports"
+rc=0
+"$PY" - "$FLAVOUR" 2>>"$LOG" <<'EOF' || rc=$?
 import importlib.util
 import sys
 
@@ -160,5 +196,6 @@ print(f'[bootstrap] ok: torch {torch.__version__}, mmcv {mmcv.__version__} '
       f'mmpretrain {mmpretrain.__version__}, mmdet {mmdet.__version__}, '
       f'mmseg {mmseg.__version__}')
 EOF
+[[ "$rc" == 0 ]] || fail "the import check" "$rc"
 echo "$(stamp_of) $FLAVOUR" >"$STAMP_FILE"
 say "environment ready: $VENV"
