@@ -9,10 +9,11 @@ set -e
 USAGE="bash benchmarks/classification/knn.sh CONFIG PRETRAINED [GPUS] [knn.py options]"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$ROOT/tools/benchmarks/launcher_args.sh"
+take_cfg_options
 PORT=${PORT:-29521}
 
 python -m torch.distributed.run --nproc_per_node="$GPUS" \
     --master_port="$PORT" "$ROOT/tools/benchmarks/extract.py" "$CONFIG" \
     --checkpoint "$PRETRAINED" --out-dir "$WORK_DIR/features" \
-    --launcher pytorch
+    --launcher pytorch "${CFG_OPTIONS[@]}"
 python "$ROOT/tools/benchmarks/knn.py" "$WORK_DIR/features" "${OPTIONS[@]}"

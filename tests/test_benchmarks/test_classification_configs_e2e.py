@@ -215,3 +215,34 @@ def test_knn_launcher_two_processes(mini_imagenet, tmp_path_factory, tmp_path):
     assert set(res) == {'1', '3'}
     for k in ('1', '3'):
         assert 0 <= res[k]['top1'] <= 100
+
+
+def test_knn_launcher_gives_cfg_options_to_the_extraction(
+        mini_imagenet, tmp_path):
+    # the published config reads data/imagenet/: --cfg-options moves it
+    # (and shrinks the loaders), --ks still reaches knn.py
+    extract = 'extract_dataloaders'
+    proc = _launch(
+        'knn.sh',
+        osp.join(CLS, 'imagenet', 'knn_resnet50_in1k.py'),
+        'none',
+        1,
+        '--cfg-options',
+        *[
+            f'{extract}.{split}.{key}' for split in ('train', 'val')
+            for key in (f'dataset.data_root={mini_imagenet}', 'batch_size=4',
+                        'num_workers=0')
+        ],
+        'model.backbone.depth=18',
+        '--ks',
+        '1',
+        '3',
+        env=dict(WORK_DIR=str(tmp_path / 'work')))
+    features = tmp_path / 'work' / 'features'
+    for split, num in (('train', 8), ('val', 4)):
+        meta = json.loads((features / f'{split}_meta.json').read_text())
+        assert meta['num_samples'] == num
+        assert meta['layers'] == {'feature5': 512}
+    assert '| feature5 | k=1 | k=3 |' in proc.stdout
+    with open(features / 'knn_results.json') as f:
+        assert set(json.load(f)) == {'1', '3'}

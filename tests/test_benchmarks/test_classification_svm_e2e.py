@@ -174,3 +174,31 @@ def test_bn_alexnet_svm_config_with_the_papers_pooling(voc_setup,
     for layer, res in results.items():
         assert 0 < res['mAP'] <= 100
         assert f'| {layer} | {res["mAP"]:.2f} |' in proc.stdout
+
+
+def test_launcher_gives_cfg_options_to_the_extraction(voc_setup, tmp_path):
+    cfg, ckpt, root = voc_setup
+    # the data moved: without the option the extraction finds no devkit
+    moved = tmp_path / 'VOC2007'
+    (root / 'VOCdevkit' / 'VOC2007').rename(moved)
+    try:
+        proc = run_tool([
+            'bash',
+            osp.join(REPO, 'benchmarks', 'svm_voc07', 'extract_and_svm.sh'),
+            cfg, ckpt, '1', '--layers', 'feature5', '--cfg-options',
+            f'extract_dataloaders.trainval.dataset.data_root={moved}/',
+            f'extract_dataloaders.test.dataset.data_root={moved}/'
+        ],
+                        env=dict(
+                            PORT=str(free_port()),
+                            WORK_DIR=str(tmp_path / 'work')))
+    finally:
+        moved.rename(root / 'VOCdevkit' / 'VOC2007')
+    feats = tmp_path / 'work' / 'features'
+    for split, num in (('trainval', 18), ('test', 9)):
+        meta = json.loads((feats / f'{split}_meta.json').read_text())
+        assert meta['num_samples'] == num
+    # the options after --cfg-options's values still reach the SVM step
+    results = json.loads((feats / 'svm_results.json').read_text())
+    assert list(results) == ['feature5']
+    assert '| feature5 |' in proc.stdout

@@ -18,7 +18,11 @@
 #
 # The launcher sets USAGE and ROOT, then sources this file with its
 # arguments; it gets CONFIG, PRETRAINED, GPUS, WORK_DIR and the array
-# OPTIONS.
+# OPTIONS. The extraction launchers (knn.sh, extract_and_svm.sh) then call
+# take_cfg_options, which moves `--cfg-options KEY=VALUE ...` out of
+# OPTIONS into CFG_OPTIONS for tools/benchmarks/extract.py: the config
+# (e.g. its data_root) is read by the extraction, not by the kNN or SVM
+# step that gets the other options.
 if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
     echo "usage: $USAGE"
     exit 0
@@ -48,3 +52,20 @@ if [ "$PRETRAINED" != "none" ] && [ ! -f "$PRETRAINED" ]; then
 fi
 WORK_DIR=${WORK_DIR:-work_dirs/benchmarks/$(basename "${CONFIG%.py}")/$(basename "${PRETRAINED%.*}")}
 export PYTHONPATH="$ROOT:$PYTHONPATH"
+
+take_cfg_options() {
+    CFG_OPTIONS=()
+    local rest=() arg in_cfg=0
+    for arg in "${OPTIONS[@]}"; do
+        if [ "$arg" = "--cfg-options" ]; then
+            in_cfg=1
+            CFG_OPTIONS+=("$arg")
+        elif [ $in_cfg = 1 ] && [[ "$arg" != -* ]]; then
+            CFG_OPTIONS+=("$arg")
+        else
+            in_cfg=0
+            rest+=("$arg")
+        fi
+    done
+    OPTIONS=("${rest[@]}")
+}
