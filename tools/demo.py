@@ -225,6 +225,8 @@ def main() -> None:
     from mmselfsup_rot.utils.logs import last_value, read_scalars
     from mmselfsup_rot.utils.provenance import host_info, provenance
 
+    # the checkout as the run starts (later commits do not change the run)
+    record = provenance(__file__, sys.argv[1:])
     total = time.time()
     work_dir = osp.abspath(args.work_dir)
     data_root = osp.abspath(args.data_root)
@@ -296,7 +298,7 @@ def main() -> None:
     with open(results, 'w') as f:
         json.dump(
             dict(
-                **provenance(__file__, sys.argv[1:]),
+                **record,
                 machine=host_info(),
                 rotation_accuracy=rot_acc,
                 rotation_accuracy_per_angle=rot_per_angle,
