@@ -56,16 +56,17 @@ def test_voc_aug_command_converts_sbd_masks(tmp_path):
     for name in sbd[1:4]:
         masks[name] = rng.integers(0, 21, (6, 8)).astype(np.uint8)
         savemat(
-            str(dataset / 'cls' / f'{name}.mat'),
-            {'GTcls': {
-                'Segmentation': masks[name],
-                'Boundaries': np.zeros(1)
-            }})
+            str(dataset / 'cls' / f'{name}.mat'), {
+                'GTcls': {
+                    'Segmentation': masks[name],
+                    'Boundaries': np.zeros(1)
+                }
+            })
     run_tool(['bash', '-ec', '\n'.join(_doc_lines('voc_aug.py'))],
              cwd=tmp_path)
     out = devkit / 'VOC2012' / 'SegmentationClassAug'
-    assert sorted(p.name for p in out.iterdir()) == sorted(
-        f'{name}.png' for name in masks)
+    assert sorted(p.name for p in out.iterdir()) == sorted(f'{name}.png'
+                                                           for name in masks)
     for name, mask in masks.items():
         np.testing.assert_array_equal(
             np.asarray(Image.open(out / f'{name}.png')), mask)
