@@ -3,6 +3,7 @@
 reads. No timings are asserted (machines differ); the scaling check asserts
 that 2 processes reproduce the 1-process loss curve."""
 import json
+import os
 import os.path as osp
 
 import mmcv
@@ -11,6 +12,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from mmselfsup_rot.utils.provenance import git_commit
 from tests.conftest import REPO, run_tool
 
 pytestmark = pytest.mark.slow
@@ -46,8 +48,18 @@ def test_rotation_speed_writes_table_and_json(tmp_path):
                     env=dict(OMP_NUM_THREADS='1'))
     assert 'img/s/worker' in proc.stdout and 'full_on_device' in proc.stdout
     report = json.loads(out.read_text())
-    assert set(report) == {'machine', 'settings', 'decode', 'runs'}
+    assert set(report) == {
+        'commit', 'dirty', 'command', 'created', 'machine', 'settings',
+        'decode', 'runs'
+    }
+    # where the figures came from
+    assert report['commit'] == git_commit(REPO)
+    assert report['command'].startswith(
+        'python tools/speed/rotation_speed.py --backbone resnet18 --size 32')
+    assert report['command'].endswith(f'--out {out}')
     assert report['machine']['device'] == 'cpu'
+    assert report['machine']['cpu_cores'] == os.cpu_count()
+    assert report['machine']['omp_num_threads'] == '1'
     assert report['decode']['cv2']['available']
     assert report['decode']['cv2']['mean_abs_diff_vs_cv2'] == 0
     run, = report['runs']
@@ -91,6 +103,10 @@ def test_two_processes_reproduce_one_process_loss_curve(tmp_path):
     ],
              env=dict(OMP_NUM_THREADS='1'))
     report = json.loads(out.read_text())
+    assert report['command'].startswith(
+        'python tools/speed/dist_scaling.py --procs 1 2 --norm GN')
+    assert report['commit'] == git_commit(REPO)
+    assert report['machine']['cpu_cores'] == os.cpu_count()
     one, two = report['runs']
     assert (one['procs'], two['procs']) == (1, 2)
     assert (one['images_per_proc'], two['images_per_proc']) == (4, 2)
