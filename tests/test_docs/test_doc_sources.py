@@ -124,8 +124,9 @@ def _demo_section() -> str:
     heading or the generated tables)."""
     text = _read(osp.join(REPO, 'docs', 'model_zoo.md'))
     start = text.index('## The demo')
-    end = re.search(r'^(#|<!--)', text[start + 1:], re.MULTILINE)
-    return text[start:start + 1 + end.start()] if end else text[start:]
+    body = text.index('\n', start)
+    end = re.search(r'^(#|<!--)', text[body:], re.MULTILINE)
+    return text[start:body + end.start()] if end else text[start:]
 
 
 def test_demo_figures_are_those_of_its_result_files():
