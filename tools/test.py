@@ -10,8 +10,8 @@ from mmengine.runner import Runner
 
 from mmselfsup_rot.utils.cli import (add_launcher_args, errors_as_one_line,
                                      export_local_rank)
-from mmselfsup_rot.utils.rotation_set import (RotationSetError,
-                                              share_rotation_set)
+from mmselfsup_rot.engine.rotation_set_config import share_rotation_set
+from mmselfsup_rot.utils.rotation_set import RotationSetError
 
 
 def parse_args() -> argparse.Namespace:

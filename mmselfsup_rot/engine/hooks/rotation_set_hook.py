@@ -5,7 +5,8 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
-from mmselfsup_rot.utils.rotation_set import check_rotation_set, rotation_parts
+from mmselfsup_rot.utils.rotation_set import check_rotation_set
+from ..rotation_set_config import ROTATION_PARTS
 
 # where datasets keep their pipelines, wrapped datasets and nested steps
 _CHILDREN = ('dataset', 'datasets', 'pipeline', 'transforms', 'pipelines')
@@ -17,7 +18,7 @@ def built_rotation_parts(obj: Any,
     """``(location, part)`` of every built rotation transform or metric
     under a dataset (through wrappers and nested pipelines) or an
     evaluator."""
-    if isinstance(obj, rotation_parts()):
+    if isinstance(obj, ROTATION_PARTS):
         yield where, obj
         return
     if depth == 0 or obj is None or isinstance(obj, (str, dict)):
@@ -40,7 +41,7 @@ class RotationSetHook(Hook):
 
     ``RotationPred`` owns ``angles`` and ``clockwise``; the tools fill them
     into the config's rotation transforms and ``RotationAccuracy``
-    (:func:`~mmselfsup_rot.utils.rotation_set.share_rotation_set`). A
+    (:func:`~mmselfsup_rot.engine.rotation_set_config.share_rotation_set`). A
     runner built another way, or from objects, is checked here on the built
     loops before their first iteration: a part with another set raises
     :class:`~mmselfsup_rot.utils.rotation_set.RotationSetError` (one

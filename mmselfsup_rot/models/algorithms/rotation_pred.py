@@ -8,8 +8,8 @@ from mmpretrain.structures import DataSample
 from torch import nn
 
 from mmselfsup_rot.utils.rotation import parse_angles
-from mmselfsup_rot.utils.rotation_set import (RotationSetError,
-                                              check_rotation_set)
+from mmselfsup_rot.utils.rotation_set import (check_rotation_set,
+                                              rotation_set_mismatch)
 from .base import BasePretextTask
 
 
@@ -46,9 +46,9 @@ class RotationPred(BasePretextTask):
     :class:`~mmselfsup_rot.models.data_preprocessors.\
 RotationDataPreprocessor` and into ``head.num_classes`` where the config
     leaves them out (loader-side rotation transforms and the
-    ``RotationAccuracy`` metric get them from
-    :func:`~mmselfsup_rot.utils.rotation_set.share_rotation_set`), and a
-    part that states another set is refused with one line.
+    ``RotationAccuracy`` metric get them from ``share_rotation_set`` in
+    :mod:`mmselfsup_rot.engine.rotation_set_config`), and a part that
+    states another set is refused with one line.
 
     Args:
         backbone (dict): Backbone config.
@@ -99,10 +99,13 @@ RotationDataPreprocessor` and into ``head.num_classes`` where the config
                            'data_preprocessor')
         num_classes = getattr(self.head, 'num_classes', len(angles))
         if num_classes != len(angles):
-            raise RotationSetError(
-                f'rotation set mismatch: model angles {angles} ('
-                f'{len(angles)} classes) vs head.num_classes {num_classes}; '
-                'state the set once in model.angles')
+            raise rotation_set_mismatch(
+                'angles',
+                angles,
+                'head',
+                num_classes,
+                model_note=f' ({len(angles)} classes)',
+                other_key='head.num_classes')
         out_indices = getattr(self.backbone, 'out_indices', None)
         in_index = getattr(self.head, 'in_index', None)
         if out_indices is not None and in_index is not None and not (
