@@ -27,7 +27,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from ..train_step import build_model, build_optim_wrapper
+from mmselfsup_rot.speed.train_step import build_model, build_optim_wrapper
 from .context import MAIN_CFG, Outcome
 from .report import make_target
 from .throughput import SIZE, speed_settings

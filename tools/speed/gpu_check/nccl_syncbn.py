@@ -2,7 +2,7 @@
 """Distributed probe of the GPU check, started by torchrun::
 
     python -m torch.distributed.run --nproc_per_node 1 \\
-        -m mmselfsup_rot.speed.gpu_check.nccl_syncbn CONFIG \\
+        -m tools.speed.gpu_check.nccl_syncbn CONFIG \\
         --data-root ROOT --work-dir DIR --iters 10 --out facts.json
 
 It builds mmengine's Runner from the pretraining config with the
@@ -70,9 +70,9 @@ def main(argv=None) -> None:
     from mmengine.model import is_model_wrapper
     from mmengine.runner import Runner
 
-    from mmselfsup_rot.speed.gpu_check.training import loss_curve
     from mmselfsup_rot.utils.launch import adapt_cfg_to_cpu
     from mmselfsup_rot.utils.logs import read_scalars
+    from .training import loss_curve
 
     cfg = Config.fromfile(args.config)
     cfg.launcher = 'pytorch'

@@ -10,7 +10,7 @@ import gc
 
 import torch
 
-from ..train_step import bench_train
+from mmselfsup_rot.speed.train_step import bench_train
 from .context import BATCH_SIZE, Outcome
 from .report import make_target
 
