@@ -52,7 +52,9 @@ def parse_args() -> argparse.Namespace:
         help='override settings in the config, key=value pairs, e.g. '
         'train_dataloader.batch_size=8 or key="[a,b]"')
     add_launcher_args(parser)
-    return export_local_rank(parser.parse_args())
+    args = parser.parse_args()
+    export_local_rank(args.local_rank)
+    return args
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:

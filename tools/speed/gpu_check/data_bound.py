@@ -86,10 +86,10 @@ def measure_rates(ctx, loader, rounds: int) -> Dict[str, List[float]]:
     """``rounds`` alternated epochs of each rate (after a warm-up epoch
     of the fed step: workers started, cuDNN initialised)."""
     device = torch.device('cuda')
-    args = speed_settings('bfloat16', channels_last=True)
+    settings = speed_settings('bfloat16', channels_last=True)
     torch.manual_seed(0)
-    model = build_model('resnet50', SIZE, args, device)
-    optim_wrapper = build_optim_wrapper(model, args, device)
+    model = build_model('resnet50', SIZE, settings, device)
+    optim_wrapper = build_optim_wrapper(model, settings, device)
 
     def step(batch):
         model.train_step(batch, optim_wrapper)
