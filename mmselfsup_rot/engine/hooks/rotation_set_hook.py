@@ -2,11 +2,11 @@
 from typing import Any, Iterator, Optional, Tuple
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
 from mmselfsup_rot.utils.rotation_set import check_rotation_set
 from ..rotation_set_config import ROTATION_PARTS
+from ..runner_setup import unwrap_model
 
 # where datasets keep their pipelines, wrapped datasets and nested steps
 _CHILDREN = ('dataset', 'datasets', 'pipeline', 'transforms', 'pipelines')
@@ -70,8 +70,7 @@ class RotationSetHook(Hook):
 
     @staticmethod
     def _check(runner, where: str, obj: Optional[Any]) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         if not hasattr(model, 'angles') or obj is None:
             return
         for location, part in built_rotation_parts(obj, where):
