@@ -12,7 +12,7 @@ from mmengine.dataset import default_collate
 from mmpretrain.registry import DATASETS
 from torch.utils.data import DataLoader
 
-from mmselfsup_rot.datasets.sample_seed import seed_per_sample
+from mmselfsup_rot.datasets.sample_seeded_compose import seed_per_sample
 from .measure import alternate, peak_rss_mb, reset_peak_rss
 from .naive_rotation import InterpolatedRotationBaseline
 from .settings import SpeedSettings
