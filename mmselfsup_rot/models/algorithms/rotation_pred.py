@@ -128,7 +128,7 @@ RotationDataPreprocessor` and into ``head.num_classes`` where the config
                     device: torch.device) -> torch.Tensor:
         """Gather ``rot_label`` view-major to match :meth:`_stack_views`."""
         labels = torch.stack([
-            torch.as_tensor(label, device=device).long().view(-1)
+            torch.as_tensor(label).long().view(-1)
             for label in self.sample_field(
                 data_samples, 'rot_label',
                 'end the pipeline with RotationWithLabels + PackInputs('
@@ -138,7 +138,10 @@ RotationDataPreprocessor` and into ``head.num_classes`` where the config
         if labels.shape[1] != num_views:
             raise ValueError(f'Got {num_views} image views but '
                              f'{labels.shape[1]} rotation labels per image.')
-        return labels.t().reshape(-1)
+        if labels.device.type == 'cpu' and hasattr(self.head, 'check_labels'):
+            # the loader's labels, checked while they are still on the host
+            self.head.check_labels(labels)
+        return labels.t().reshape(-1).to(device, non_blocking=True)
 
     def extract_feat(
         self, inputs: Union[torch.Tensor,

@@ -72,6 +72,18 @@ class RotationHead(BaseModule):
         """Return rotation logits ``(N, num_classes)``."""
         return self.fc(self.dropout(self.pre_logits(feats)))
 
+    def check_labels(self, rot_labels: torch.Tensor) -> None:
+        """Refuse a rotation label the head has no class for.
+
+        Args:
+            rot_labels (Tensor): Rotation labels on the host.
+        """
+        top = int(rot_labels.max()) if rot_labels.numel() else 0
+        if top >= self.num_classes:
+            raise ValueError(f'Rotation label {top} out of range for a head '
+                             f'with {self.num_classes} classes; set '
+                             'head.num_classes to the number of angles.')
+
     def loss(self,
              feats: Union[torch.Tensor, Tuple[torch.Tensor]],
              rot_labels: torch.Tensor,
@@ -89,11 +101,11 @@ class RotationHead(BaseModule):
             not optimised; unweighted).
         """
         logits = self(feats)
-        if rot_labels.max() >= self.num_classes:
-            raise ValueError(f'Rotation label {int(rot_labels.max())} out of '
-                             f'range for a head with {self.num_classes} '
-                             'classes; set head.num_classes to the number of '
-                             'angles.')
+        if rot_labels.device.type == 'cpu':
+            # on an accelerator the check would wait for the device every
+            # step: labels made there come from the model's own angles,
+            # and the algorithms check the loader's on the host
+            self.check_labels(rot_labels)
         if weight is None:
             loss = self.loss_module(logits, rot_labels)
         else:
