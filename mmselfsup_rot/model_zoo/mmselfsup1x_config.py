@@ -107,6 +107,7 @@ NESTED_REGISTRY = {
 BUILDER_ARGS = {
     'scheduler': {'convert_to_iter_based'},
     'hook': {'priority'},
+    'optim_wrapper': {'paramwise_cfg', 'constructor'},
 }
 #: Top-level keys of 1.x configs that hold plain values.
 PLAIN_KEYS = ('data_root', 'log_level', 'load_from', 'resume', 'randomness',
@@ -147,12 +148,17 @@ class _Migration:
         self.changes.append(f'{key}: {what}')
 
     # --- generic: scopes, registered types, accepted arguments ------------
-    def type_name(self, cfg: dict, key: str, registry: str) -> str:
-        """The type of ``cfg`` without a 1.x scope, checked to exist."""
+    def type_name(self,
+                  cfg: dict,
+                  key: str,
+                  registry: str,
+                  suffix: str = '.type') -> str:
+        """The type of ``cfg`` without a 1.x scope, checked to exist
+        (``suffix`` follows ``key`` in messages)."""
         kind = cfg.get('type')
         if not isinstance(kind, str):
-            raise MigrationError(f'{key}.type: expected a registered type '
-                                 f'name, got {kind!r}.')
+            raise MigrationError(f'{key}{suffix}: expected a registered '
+                                 f'type name, got {kind!r}.')
         name = kind
         for scope in SCOPES:
             if kind.startswith(scope):
@@ -160,11 +166,11 @@ class _Migration:
                 break
         if self.registries[registry].get(name) is None:
             raise MigrationError(
-                f'{key}.type: {kind!r} has no counterpart in this project '
+                f'{key}{suffix}: {kind!r} has no counterpart in this project '
                 f'(not in the {registry} registry of mmpretrain/mmengine/'
                 'mmselfsup_rot).')
         if name != kind:
-            self.change(f'{key}.type', f'{kind!r} -> {name!r} (scope '
+            self.change(f'{key}{suffix}', f'{kind!r} -> {name!r} (scope '
                         f'{kind.split(".")[0]!r} dropped)')
         return name
 
@@ -241,12 +247,19 @@ class _Migration:
                 continue
             if arg in handlers:
                 out[arg] = handlers[arg](value)
-            elif arg in ('neck', 'init_cfg', 'pretrained'):
+            elif arg == 'neck':
                 out[arg] = self.keep(value, f'model.{arg}', 'model')
+            elif arg in ('init_cfg', 'pretrained'):
+                out[arg] = value
             else:
                 raise MigrationError(
                     f'model.{arg}: no counterpart in this project\'s '
                     'RotationPred.')
+        if 'data_preprocessor' not in out:
+            # 1.x's default stacked the views; ours also rotates
+            out['data_preprocessor'] = dict(type='RotationDataPreprocessor')
+            self.change('model.data_preprocessor',
+                        "dict(type='RotationDataPreprocessor') added")
         return out
 
     def backbone(self, cfg: dict) -> dict:
@@ -256,6 +269,8 @@ class _Migration:
                 f'{key}.type: {cfg["type"]!r}: only the ResNet of 1.x '
                 '(stem = index 0) is migrated.')
         out = dict(cfg, type='ResNet')
+        if cfg['type'] != 'ResNet':
+            self.change(f'{key}.type', f'{cfg["type"]!r} -> \'ResNet\'')
         indices = list(cfg.get('out_indices', (4, )))  # 1.x's default
         num_stages = cfg.get('num_stages', 4)
         if not indices or any(not 0 <= i <= num_stages for i in indices):
@@ -446,7 +461,8 @@ class _Migration:
                     key, f'{value!r} -> \'mmpretrain\', custom_imports '
                     "['mmselfsup_rot'] added")
             elif key == 'dataset_type':
-                out[key] = self.type_name(dict(type=value), key, 'dataset')
+                out[key] = self.type_name(dict(type=value), key, 'dataset',
+                                          suffix='')
             elif key.endswith('_pipeline'):
                 out[key] = pipelines[key] = self.pipeline(value, key)
             elif key.endswith('_dataloader'):
@@ -465,7 +481,7 @@ class _Migration:
                 raise MigrationError(
                     f'{key}: no known counterpart in this project (not a '
                     'part of mmselfsup 1.x rotation-pred configs).')
-        if self.flip_prob is not None:
+        if self.flip_prob is not None and 'model' in out:
             out['model']['data_preprocessor']['flip_prob'] = self.flip_prob
         if 'default_scope' not in out:
             out['default_scope'] = 'mmpretrain'

@@ -61,7 +61,7 @@ def test_migrated_config_states_each_change(tmp_path, monkeypatch, capsys,
             "model.head.with_avg_pool: True -> pool_type='avg'",
             "model.head.loss.type: 'mmcls.CrossEntropyLoss' -> "
             "'CrossEntropyLoss'",
-            "dataset_type.type: 'mmcls.ImageNet' -> 'ImageNet'",
+            "dataset_type: 'mmcls.ImageNet' -> 'ImageNet'",
             "train_dataloader.dataset.type: 'mmcls.ImageNet' -> 'ImageNet'",
             "train_dataloader.dataset.pipeline.1: RandomResizedCrop "
             "arguments ['size'] -> ['scale']",
