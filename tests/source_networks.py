@@ -141,6 +141,7 @@ def randomise_bn(model):
             m.bias.data.copy_(torch.randn(m.num_features, generator=gen))
     return model.eval()
 
+
 class MMSelfSup1xHead(nn.Module):
     """mmselfsup 1.x ``ClsHead(with_avg_pool=True)``: ``fc_cls``."""
 

@@ -49,13 +49,14 @@ class MigrationError(ValueError):
 
 def _registries() -> Dict[str, Any]:
     """The registries a config of this project is built from."""
+    from mmengine.registry import FUNCTIONS
     from mmpretrain import registry as r
     return dict(
         model=r.MODELS,
         transform=r.TRANSFORMS,
         dataset=r.DATASETS,
         sampler=r.DATA_SAMPLERS,
-        function=r.FUNCTIONS,
+        function=FUNCTIONS,  # mmengine's: collate functions
         optim_wrapper=r.OPTIM_WRAPPERS,
         optimizer=r.OPTIMIZERS,
         scheduler=r.PARAM_SCHEDULERS,
@@ -170,8 +171,9 @@ class _Migration:
                 f'(not in the {registry} registry of mmpretrain/mmengine/'
                 'mmselfsup_rot).')
         if name != kind:
-            self.change(f'{key}{suffix}', f'{kind!r} -> {name!r} (scope '
-                        f'{kind.split(".")[0]!r} dropped)')
+            self.change(
+                f'{key}{suffix}', f'{kind!r} -> {name!r} (scope '
+                f'{kind.split(".")[0]!r} dropped)')
         return name
 
     def check_args(self, cfg: dict, key: str, registry: str) -> None:
@@ -189,9 +191,8 @@ class _Migration:
     def keep(self, value: Any, key: str, registry: Optional[str]) -> Any:
         """A part kept as it is, with its types and arguments checked."""
         if isinstance(value, (list, tuple)):
-            return type(value)(
-                self.keep(v, f'{key}.{i}', registry)
-                for i, v in enumerate(value))
+            return type(value)(self.keep(v, f'{key}.{i}', registry)
+                               for i, v in enumerate(value))
         if not isinstance(value, dict):
             return value
         out = {}
@@ -209,8 +210,8 @@ class _Migration:
             self.check_args(out, key, registry)
         return out
 
-    def rename_args(self, cfg: dict, key: str,
-                    renames: Dict[str, str]) -> dict:
+    def rename_args(self, cfg: dict, key: str, renames: Dict[str,
+                                                             str]) -> dict:
         """``cfg`` with its arguments renamed (and the renames listed)."""
         out = {}
         for arg, value in cfg.items():
@@ -303,8 +304,9 @@ class _Migration:
                 f'{key}.vit_backbone: ViT heads have no counterpart in '
                 'RotationHead.')
         out: Dict[str, Any] = dict(type='RotationHead')
-        self.change(f'{key}.type', 'ClsHead -> RotationHead (weights '
-                    'head.fc_cls.* -> head.fc.*)')
+        self.change(
+            f'{key}.type', 'ClsHead -> RotationHead (weights '
+            'head.fc_cls.* -> head.fc.*)')
         for arg, value in cfg.items():
             if arg in ('type', 'vit_backbone'):
                 continue
@@ -324,11 +326,10 @@ class _Migration:
 
     def data_preprocessor(self, cfg: dict) -> dict:
         key = 'model.data_preprocessor'
-        if _scopeless(cfg.get('type')) not in (
-                'RotationPredDataPreprocessor', 'SelfSupDataPreprocessor'):
-            raise MigrationError(
-                f'{key}.type: {cfg["type"]!r}: only 1.x\'s '
-                'RotationPredDataPreprocessor is migrated.')
+        if _scopeless(cfg.get('type')) not in ('RotationPredDataPreprocessor',
+                                               'SelfSupDataPreprocessor'):
+            raise MigrationError(f'{key}.type: {cfg["type"]!r}: only 1.x\'s '
+                                 'RotationPredDataPreprocessor is migrated.')
         out = self.rename_args(
             dict(cfg, type='RotationDataPreprocessor'), key,
             dict(bgr_to_rgb='to_rgb'))
@@ -382,8 +383,8 @@ class _Migration:
             flip.get('direction', 'horizontal') == 'horizontal'
 
     def random_resized_crop(self, step: dict, key: str) -> dict:
-        renames = dict(size='scale', scale='crop_ratio_range',
-                       ratio='aspect_ratio_range')
+        renames = dict(
+            size='scale', scale='crop_ratio_range', ratio='aspect_ratio_range')
         out = {}
         for arg, value in step.items():
             new = renames.get(arg, arg)
@@ -433,8 +434,8 @@ class _Migration:
                     'counterpart in PackInputs.')
         self.change(
             key, f'PackSelfSupInputs({_args(step)}) -> PackInputs('
-            f'{_args(out)})' + (' (rot_label comes from the device)'
-                                if on_device else ''))
+            f'{_args(out)})' +
+            (' (rot_label comes from the device)' if on_device else ''))
         return self.keep(out, key, 'transform')
 
     # --- runtime ------------------------------------------------------------
@@ -461,8 +462,8 @@ class _Migration:
                     key, f'{value!r} -> \'mmpretrain\', custom_imports '
                     "['mmselfsup_rot'] added")
             elif key == 'dataset_type':
-                out[key] = self.type_name(dict(type=value), key, 'dataset',
-                                          suffix='')
+                out[key] = self.type_name(
+                    dict(type=value), key, 'dataset', suffix='')
             elif key.endswith('_pipeline'):
                 out[key] = pipelines[key] = self.pipeline(value, key)
             elif key.endswith('_dataloader'):
@@ -486,8 +487,9 @@ class _Migration:
         if 'default_scope' not in out:
             out['default_scope'] = 'mmpretrain'
             out['custom_imports'] = CUSTOM_IMPORTS
-            self.change('default_scope', "'mmpretrain' and custom_imports "
-                        "['mmselfsup_rot'] added")
+            self.change(
+                'default_scope', "'mmpretrain' and custom_imports "
+                "['mmselfsup_rot'] added")
         return out
 
     def dataloader(self, cfg: dict, key: str) -> dict:
@@ -534,8 +536,9 @@ def _accepted_args(target: Any) -> Optional[set]:
             return None
         accepted |= {
             name
-            for name, p in params.items() if name != 'self' and p.kind in (
-                p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+            for name, p in params.items()
+            if name != 'self' and p.kind in (p.POSITIONAL_OR_KEYWORD,
+                                             p.KEYWORD_ONLY)
         }
         if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
             return accepted
@@ -586,7 +589,7 @@ def render_config(cfg: dict, source: str, changes: List[str],
     if keep_clockwise:
         note = ('# mmselfsup 1.x labels: label 1 = 90 degrees clockwise '
                 '(mmcv.imrotate);\n# counter-clockwise is this project\'s '
-                'default (docs/rotation_conventions.md).')
+                'default\n# (docs/rotation_conventions.md).')
     else:
         note = ('# Labels converted to counter-clockwise (this project\'s '
                 'convention):\n# 1.x labels 1 and 3 swap; convert 1.x '

@@ -124,8 +124,7 @@ load_pretrained_backbone` reads.
         CheckpointError: If ``src`` has no torchvision-layout ResNet.
     """
     import torchvision
-    depth, state = torchvision_resnet_state_dict(
-        load_pretrained_backbone(src))
+    depth, state = torchvision_resnet_state_dict(load_pretrained_backbone(src))
     # the promise of the export, checked on the real class
     model = getattr(torchvision.models, f'resnet{depth}')()
     result = model.load_state_dict(state, strict=False)

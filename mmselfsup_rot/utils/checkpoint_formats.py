@@ -25,8 +25,8 @@ from typing import Dict, List, Tuple
 import torch
 from mmengine.logging import print_log
 
-from .checkpoint import (CheckpointError, backbone_state_dict,
-                         get_state_dict, load_checkpoint_file)
+from .checkpoint import (CheckpointError, backbone_state_dict, get_state_dict,
+                         load_checkpoint_file)
 
 Tensor = torch.Tensor
 
@@ -106,8 +106,7 @@ def _group_blocks(
         (b, dict(sorted(layers.items()))) for b, layers in blocks.items())
 
 
-def _convert_alexnet(
-        state: Dict[str, Tensor]) -> 'OrderedDict[str, Tensor]':
+def _convert_alexnet(state: Dict[str, Tensor]) -> 'OrderedDict[str, Tensor]':
     """Rename the weights of the official BN ``AlexNet``.
 
     Its ``_feature_blocks`` are conv1, pool1, conv2, pool2, conv3, conv4,
@@ -179,8 +178,7 @@ def detect_rotnet_arch(state: Dict[str, Tensor]) -> str:
         '.')
 
 
-def convert_rotnet_official(
-        checkpoint: dict) -> 'OrderedDict[str, Tensor]':
+def convert_rotnet_official(checkpoint: dict) -> 'OrderedDict[str, Tensor]':
     """``RotationPred`` weights (``backbone.*``, ``head.fc.*``) of a loaded
     official RotNet checkpoint.
 
@@ -276,9 +274,8 @@ def recognise_checkpoint(checkpoint: dict) -> str:
     try:
         state = _strip_module(get_state_dict(checkpoint))
     except CheckpointError:
-        raise CheckpointError(
-            'it holds no weights (top-level keys '
-            f'{sorted(map(str, checkpoint))[:8]})') from None
+        raise CheckpointError('it holds no weights (top-level keys '
+                              f'{sorted(map(str, checkpoint))[:8]})') from None
     if not state:
         raise CheckpointError('its weights are empty')
     if 'head.fc_cls.weight' in state and any(
@@ -296,8 +293,10 @@ def recognise_checkpoint(checkpoint: dict) -> str:
     return BACKBONE_ONLY
 
 
-def to_rotation_pred(checkpoint: dict, source: str = 'The checkpoint'
-                     ) -> Tuple[str, 'OrderedDict[str, Tensor]']:
+def to_rotation_pred(
+        checkpoint: dict,
+        source: str = 'The checkpoint'
+) -> Tuple[str, 'OrderedDict[str, Tensor]']:
     """Recognise a loaded checkpoint and return its weights under this
     project's names.
 
@@ -358,8 +357,9 @@ def pretrained_backbone_state_dict(
     return backbone
 
 
-def load_pretrained_backbone(
-        path: str, prefix: str = 'backbone.') -> 'OrderedDict[str, Tensor]':
+def load_pretrained_backbone(path: str,
+                             prefix: str = 'backbone.'
+                             ) -> 'OrderedDict[str, Tensor]':
     """Read ``path`` safely and return its backbone weights, whichever of
     the accepted formats it is in (logs one line naming it).
 

@@ -52,8 +52,7 @@ def checkpoints(tmp_path_factory):
             head=dict(type='RotationHead', in_channels=512)))
     randomise_bn(model)
     path = str(root / 'epoch_70.pth')
-    torch.save({'meta': {'epoch': 70}, 'state_dict': model.state_dict()},
-               path)
+    torch.save({'meta': {'epoch': 70}, 'state_dict': model.state_dict()}, path)
     out['ours'] = (path, RESNET18, _weights(model.backbone))
     path = str(root / 'backbone.pth')
     torch.save({'state_dict': model.backbone.state_dict()}, path)
@@ -163,8 +162,8 @@ def test_prepare_pretrained_tool_logs_and_fails_in_one_line(
             f'{len(checkpoints["rotnet-official"][2])} backbone tensors, '
             'converted in memory.') in proc.stdout
     path = checkpoints['foreign'][0]
-    proc = run_tool(['python', tool, path, str(tmp_path / 'no.pth')],
-                    check=False)
+    proc = run_tool(
+        ['python', tool, path, str(tmp_path / 'no.pth')], check=False)
     assert proc.returncode != 0
     assert 'Traceback' not in proc.stdout
     errors = [ln for ln in proc.stdout.splitlines() if ln.startswith('error')]

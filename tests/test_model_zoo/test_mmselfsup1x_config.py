@@ -25,8 +25,8 @@ from tests.source_networks import (mmselfsup1x_model, run_tool_main,
                                    save_mmselfsup1x_checkpoint)
 
 TOOL = osp.join('tools', 'misc', 'migrate_mmselfsup_config.py')
-ROT_1X = osp.join(REPO, 'tests', 'data', 'mmselfsup_1x', 'configs',
-                  'selfsup', 'rotation_pred')
+ROT_1X = osp.join(REPO, 'tests', 'data', 'mmselfsup_1x', 'configs', 'selfsup',
+                  'rotation_pred')
 PLAIN = osp.join(ROT_1X, 'rotation-pred_resnet50_8xb16-steplr-70e_in1k.py')
 AMP = osp.join(ROT_1X, 'rotation-pred_resnet50_8xb16-amp-steplr-70e_in1k.py')
 
@@ -87,8 +87,7 @@ def test_migrated_config_states_each_change(tmp_path, monkeypatch, capsys,
         type='SGD', lr=0.2, momentum=0.9, weight_decay=1e-4)
     assert cfg.optim_wrapper.type == ('AmpOptimWrapper'
                                       if src == AMP else 'OptimWrapper')
-    assert [s.type for s in cfg.param_scheduler] == ['LinearLR',
-                                                     'MultiStepLR']
+    assert [s.type for s in cfg.param_scheduler] == ['LinearLR', 'MultiStepLR']
     assert cfg.param_scheduler[1].milestones == [30, 50]
     assert cfg.train_cfg == dict(type='EpochBasedTrainLoop', max_epochs=70)
     assert cfg.default_hooks.checkpoint == dict(
@@ -116,7 +115,8 @@ def test_migrated_model_and_pipeline_build_and_run(tmp_path, monkeypatch,
         pipeline = Compose(cfg.train_dataloader.dataset.pipeline)
     folder = osp.join(mini_imagenet, 'train', 'n00000000')
     packed = pipeline(
-        dict(img_path=osp.join(folder, sorted(os.listdir(folder))[0])))
+        dict(img_path=osp.join(folder,
+                               sorted(os.listdir(folder))[0])))
     assert packed['inputs'].shape == (3, 224, 224)
     assert 'rot_label' not in packed['data_samples']
     batch = model.data_preprocessor(
@@ -156,8 +156,7 @@ def test_migrated_rotations_are_mmselfsup1x_labels(tmp_path, monkeypatch,
         # 1.x's label k is k * 90 degrees clockwise: our label (4 - k) % 4
         # when the labels are converted to counter-clockwise
         ours = (4 - label_1x) % 4 if counter_clockwise else label_1x
-        torch.testing.assert_close(
-            views[ours][0], expected, atol=1e-5, rtol=0)
+        torch.testing.assert_close(views[ours][0], expected, atol=1e-5, rtol=0)
 
 
 @pytest.mark.parametrize('counter_clockwise', [False, True])
@@ -171,8 +170,7 @@ def test_mmselfsup1x_weights_give_identical_features_and_logits(
     # as tools/model_converters/mmselfsup1x_to_mmselfsup_rot.py converts
     # (--keep-clockwise for a model that keeps 1.x's labels)
     state = convert_mmselfsup1x(
-        torch.load(src, weights_only=True),
-        keep_clockwise=cfg.model.clockwise)
+        torch.load(src, weights_only=True), keep_clockwise=cfg.model.clockwise)
     model = _build_model(cfg).eval()
     model.load_state_dict(state, strict=True)
     x = torch.randn(2, 3, 64, 64)
@@ -207,10 +205,13 @@ def test_unmappable_parts_fail_naming_the_key(tmp_path):
             migrate_mmselfsup1x_config(load_mmselfsup1x_config(str(path)))
         assert str(err.value).startswith(message), str(err.value)
         assert '\n' not in str(err.value)
-    proc = run_tool(
-        ['python', osp.join(REPO, TOOL), str(tmp_path / 'case4.py'),
-         str(tmp_path / 'out.py')],
-        check=False)
+    proc = run_tool([
+        'python',
+        osp.join(REPO, TOOL),
+        str(tmp_path / 'case4.py'),
+        str(tmp_path / 'out.py')
+    ],
+                    check=False)
     assert proc.returncode != 0 and 'Traceback' not in proc.stdout
     assert not (tmp_path / 'out.py').exists()
     errors = [ln for ln in proc.stdout.splitlines() if ln.startswith('error')]
@@ -219,8 +220,8 @@ def test_unmappable_parts_fail_naming_the_key(tmp_path):
 
 def test_rotation_in_the_loader_states_the_direction(tmp_path, monkeypatch,
                                                      capsys):
-    lines, cfg = _migrate(PLAIN, tmp_path / 'migrated.py', monkeypatch,
-                          capsys, '--rotate-in-loader')
+    lines, cfg = _migrate(PLAIN, tmp_path / 'migrated.py', monkeypatch, capsys,
+                          '--rotate-in-loader')
     steps = [s.type for s in cfg.train_dataloader.dataset.pipeline]
     assert steps == [
         'LoadImageFromFile', 'RandomResizedCrop', 'RandomFlip',

@@ -42,8 +42,9 @@ def _trunk(model):
 
 def _assert_same_stage4(backbone, tv_model, size=64):
     x = torch.randn(2, 3, size, size)
+    backbone.eval()  # mmpretrain's ResNet.train() returns None
     with torch.no_grad():
-        ours = backbone.eval()(x)[-1]
+        ours = backbone(x)[-1]
         theirs = _trunk(tv_model)(x)
     assert ours.shape == theirs.shape
     assert (ours - theirs).abs().max().item() <= 1e-5
@@ -85,14 +86,18 @@ def test_export_takes_mmselfsup1x_checkpoints(tmp_path):
 
 def test_other_backbones_are_refused_in_one_line(tmp_path):
     official = tmp_path / 'model_net_epoch200'
-    torch.save({
-        'epoch': 200,
-        'network': randomise_bn(OfficialNIN()).state_dict()
-    }, official)
-    proc = run_tool(
-        ['python', osp.join(REPO, TOOL), str(official),
-         str(tmp_path / 'x.pth')],
-        check=False)
+    torch.save(
+        {
+            'epoch': 200,
+            'network': randomise_bn(OfficialNIN()).state_dict()
+        }, official)
+    proc = run_tool([
+        'python',
+        osp.join(REPO, TOOL),
+        str(official),
+        str(tmp_path / 'x.pth')
+    ],
+                    check=False)
     assert proc.returncode != 0 and 'Traceback' not in proc.stdout
     errors = [ln for ln in proc.stdout.splitlines() if ln.startswith('error')]
     assert errors == [

@@ -12,11 +12,12 @@ from mmpretrain.registry import MODELS
 
 import mmselfsup_rot  # noqa: F401
 from mmselfsup_rot.utils.checkpoint import CheckpointError
+from mmselfsup_rot.utils.checkpoint_formats import (convert_mmselfsup1x,
+                                                    convert_rotnet_official)
 from tests.conftest import REPO
 from tests.source_networks import (OfficialAlexNet, OfficialNIN, load_tool,
                                    mmselfsup1x_model, randomise_bn,
-                                   run_tool_main,
-                                   save_mmselfsup1x_checkpoint)
+                                   run_tool_main, save_mmselfsup1x_checkpoint)
 
 TOOLS = osp.join('tools', 'model_converters')
 
@@ -74,7 +75,7 @@ def test_official_alexnet(tmp_path, monkeypatch):
 
 
 def test_official_converter_names_wrong_kinds(tmp_path, monkeypatch):
-    convert = _tool('rotnet_official_to_mmselfsup_rot').convert
+    convert = convert_rotnet_official
     with pytest.raises(CheckpointError, match='found keys'):
         convert({'state_dict': {'backbone.x': torch.zeros(1)}})
     with pytest.raises(CheckpointError, match='OpenMMLab model checkpoint'):
@@ -116,7 +117,7 @@ def test_mmselfsup1x(tmp_path, monkeypatch, keep_clockwise):
 
 
 def test_mmselfsup1x_converter_names_wrong_kinds():
-    convert = _tool('mmselfsup1x_to_mmselfsup_rot').convert
+    convert = convert_mmselfsup1x
     with pytest.raises(CheckpointError, match='official RotNet'):
         convert({'epoch': 1, 'network': {'a': torch.zeros(1)}})
     with pytest.raises(CheckpointError, match='already in mmselfsup_rot'):

@@ -9,10 +9,8 @@ from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 import mmselfsup_rot  # noqa: F401
+from mmselfsup_rot.utils import checkpoint_formats as formats
 from mmselfsup_rot.utils.checkpoint import CheckpointError
-from mmselfsup_rot.utils.checkpoint_formats import (
-    BACKBONE_ONLY, MMSELFSUP_1X, ROTATION_PRED, ROTNET_OFFICIAL,
-    load_pretrained_backbone, recognise_checkpoint, to_rotation_pred)
 from tests.source_networks import (OfficialAlexNet, OfficialNIN,
                                    mmselfsup1x_model, randomise_bn,
                                    save_mmselfsup1x_checkpoint)
@@ -20,7 +18,9 @@ from tests.source_networks import (OfficialAlexNet, OfficialNIN,
 
 def _build(cfg):
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        return MODELS.build(cfg).eval()
+        model = MODELS.build(cfg)
+    model.eval()  # mmpretrain's ResNet.train() returns None
+    return model
 
 
 def _official_nin():
@@ -28,26 +28,23 @@ def _official_nin():
 
 
 def test_recognises_each_format():
+    recognise = formats.recognise_checkpoint
     r18 = _build(dict(type='ResNet', depth=18)).state_dict()
     ours = {f'backbone.{k}': v for k, v in r18.items()}
     ours['head.fc.weight'] = torch.zeros(4, 512)
-    assert recognise_checkpoint({'state_dict': ours}) == ROTATION_PRED
-    # saved from DDP
-    assert recognise_checkpoint({
-        'state_dict': {f'module.{k}': v
-                       for k, v in ours.items()}
-    }) == ROTATION_PRED
-    assert recognise_checkpoint({'state_dict': r18}) == BACKBONE_ONLY
-    assert recognise_checkpoint(dict(r18)) == BACKBONE_ONLY
-    onex = mmselfsup1x_model(18).state_dict()
-    assert recognise_checkpoint({'state_dict': onex}) == MMSELFSUP_1X
+    ddp = {f'module.{k}': v for k, v in ours.items()}
+    assert recognise({'state_dict': ours}) == formats.ROTATION_PRED
+    assert recognise({'state_dict': ddp}) == formats.ROTATION_PRED
+    assert recognise({'state_dict': r18}) == formats.BACKBONE_ONLY
+    assert recognise(dict(r18)) == formats.BACKBONE_ONLY
+    onex = {'state_dict': mmselfsup1x_model(18).state_dict()}
+    assert recognise(onex) == formats.MMSELFSUP_1X
     official = {'epoch': 200, 'network': _official_nin().state_dict()}
-    assert recognise_checkpoint(official) == ROTNET_OFFICIAL
+    assert recognise(official) == formats.ROTNET_OFFICIAL
 
 
 @pytest.mark.parametrize(
-    'checkpoint, found',
-    [
+    'checkpoint, found', [
         ({
             'optimizer': {
                 'lr': 0.1
@@ -73,7 +70,7 @@ def test_recognises_each_format():
     ids=['no-weights', 'empty', 'foreign-network', 'headless', 'bare-rotnet'])
 def test_other_files_fail_in_one_line_naming_the_formats(checkpoint, found):
     with pytest.raises(CheckpointError) as err:
-        to_rotation_pred(checkpoint, 'x.pth')
+        formats.to_rotation_pred(checkpoint, 'x.pth')
     msg = str(err.value)
     assert '\n' not in msg
     assert msg.startswith('x.pth is not a checkpoint format this project '
@@ -86,8 +83,8 @@ def test_other_files_fail_in_one_line_naming_the_formats(checkpoint, found):
 
 def test_mmselfsup1x_classifier_is_put_in_counter_clockwise_order():
     source = mmselfsup1x_model(18)
-    fmt, state = to_rotation_pred({'state_dict': source.state_dict()})
-    assert fmt == MMSELFSUP_1X
+    fmt, state = formats.to_rotation_pred({'state_dict': source.state_dict()})
+    assert fmt == formats.MMSELFSUP_1X
     weight = source.head.fc_cls.weight
     assert torch.equal(state['head.fc.weight'], weight[[0, 3, 2, 1]])
     assert torch.equal(state['backbone.conv1.weight'],
@@ -115,7 +112,7 @@ def test_official_rotnet_backbone_loads_into_ours(tmp_path, arch):
                 expected = block(expected)
     path = str(tmp_path / 'model_net_epoch200')
     torch.save({'epoch': 200, 'network': source.state_dict()}, path)
-    state = load_pretrained_backbone(path)
+    state = formats.load_pretrained_backbone(path)
     backbone.load_state_dict(state, strict=True)
     with torch.no_grad():
         out = backbone(x)
@@ -128,7 +125,7 @@ def test_logs_one_line_naming_the_format(tmp_path, capsys):
     path = save_mmselfsup1x_checkpoint(
         mmselfsup1x_model(18), str(tmp_path / 'rot_1x.pth'))
     MMLogger.get_instance('test_checkpoint_formats')
-    state = load_pretrained_backbone(path)
+    state = formats.load_pretrained_backbone(path)
     assert 'conv1.weight' in state and not any(
         k.startswith('head') for k in state)
     out = capsys.readouterr().out

@@ -21,8 +21,7 @@ import argparse
 import torch
 
 from mmselfsup_rot.utils.checkpoint import load_checkpoint_file
-from mmselfsup_rot.utils.checkpoint_formats import (  # noqa: F401
-    CW_TO_CCW, convert_mmselfsup1x as convert)
+from mmselfsup_rot.utils.checkpoint_formats import convert_mmselfsup1x
 
 
 def main() -> None:
@@ -35,7 +34,7 @@ def main() -> None:
         help='keep the clockwise label order of mmselfsup 1.x')
     args = parser.parse_args()
     checkpoint = load_checkpoint_file(args.src)
-    state = convert(checkpoint, args.keep_clockwise)
+    state = convert_mmselfsup1x(checkpoint, args.keep_clockwise)
     meta = dict(
         converted_from=args.src,
         source='mmselfsup 1.x',

@@ -18,8 +18,7 @@ import argparse
 import torch
 
 from mmselfsup_rot.utils.checkpoint import load_checkpoint_file
-from mmselfsup_rot.utils.checkpoint_formats import (  # noqa: F401
-    convert_rotnet_official as convert, detect_rotnet_arch as detect_arch)
+from mmselfsup_rot.utils.checkpoint_formats import convert_rotnet_official
 
 
 def main() -> None:
@@ -28,7 +27,7 @@ def main() -> None:
     parser.add_argument('dst', help='output RotationPred checkpoint')
     args = parser.parse_args()
     checkpoint = load_checkpoint_file(args.src)
-    state = convert(checkpoint)
+    state = convert_rotnet_official(checkpoint)
     arch = 'NIN' if any(k.startswith('backbone.blocks.') for k in state) \
         else 'RotNetAlexNet'
     meta = dict(
