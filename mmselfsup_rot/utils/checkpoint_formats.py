@@ -284,8 +284,9 @@ def recognise_checkpoint(checkpoint: dict) -> str:
     if any(k.startswith('backbone.') for k in state):
         return ROTATION_PRED
     if any(k.startswith(_MODEL_PARTS) for k in state):
-        raise CheckpointError('it has model weights but no backbone.* keys '
-                              f'(key prefixes {_prefixes(state)[:8]})')
+        raise CheckpointError(
+            'it has model weights but none under "backbone." (key prefixes '
+            f'{_prefixes(state)[:8]})')
     if any(k.startswith('_feature_blocks.') for k in state):
         raise CheckpointError(
             'it has official RotNet keys (_feature_blocks.N.*) outside a '

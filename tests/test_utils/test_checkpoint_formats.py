@@ -62,7 +62,7 @@ def test_recognises_each_format():
             'state_dict': {
                 'head.fc.weight': torch.zeros(4, 2)
             }
-        }, 'no backbone'),
+        }, 'model weights but none under "backbone."'),
         ({
             '_feature_blocks.0.weight': torch.zeros(1)
         }, 'outside a "network" entry'),
