@@ -41,8 +41,9 @@ if __name__ == '__main__':
         long_description=readme(),
         long_description_content_type='text/markdown',
         keywords='computer vision, self-supervised learning, rotation',
-        packages=find_packages(exclude=('configs', 'tools', 'tests',
-                                        'benchmarks', 'docs')),
+        # the library only: tools/ (with the GPU check's harness), tests/
+        # and benchmarks/ need the checkout and stay out of the wheel
+        packages=find_packages(include=('mmselfsup_rot', 'mmselfsup_rot.*')),
         include_package_data=True,
         # built and tested on 3.11; the offline GPU bundle also on 3.12
         python_requires='>=3.11',

@@ -91,7 +91,7 @@ def main(argv=None) -> int:
         print(refusal, file=sys.stderr)
         return 2
     sys.path.insert(0, REPO)  # this checkout's package, not another one
-    from mmselfsup_rot.speed.gpu_check import SECTION_NAMES, run_gpu_check
+    from tools.speed.gpu_check import SECTION_NAMES, run_gpu_check
     unknown = sorted(set(args.only or ()) - set(SECTION_NAMES))
     if unknown:
         print(

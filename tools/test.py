@@ -1,17 +1,14 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 """Evaluate a checkpoint with a config's test loop (mmpretrain's flags)."""
 import argparse
-import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.dist import is_main_process
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
+from mmselfsup_rot.engine.runner_setup import prepare_runner_or_exit
 from mmselfsup_rot.utils.cli import (add_launcher_args, errors_as_one_line,
                                      export_local_rank)
-from mmselfsup_rot.utils.rotation_set import (RotationSetError,
-                                              share_rotation_set)
+from mmselfsup_rot.utils.launch import leave_process_group
 
 
 def parse_args() -> argparse.Namespace:
@@ -27,40 +24,26 @@ def parse_args() -> argparse.Namespace:
         action=DictAction,
         help='override settings in the config, key=value pairs')
     add_launcher_args(parser)
-    return export_local_rank(parser.parse_args())
+    args = parser.parse_args()
+    export_local_rank(args.local_rank)
+    return args
 
 
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
-    cfg.load_from = args.checkpoint
     if cfg.get('test_dataloader') is None:
         raise SystemExit(f'{args.config} defines no test_dataloader; '
                          'nothing to evaluate.')
-    if cfg.test_dataloader.get('num_workers', 0) == 0:
-        cfg.test_dataloader['persistent_workers'] = False
-
-    with errors_as_one_line(RotationSetError):
-        share_rotation_set(cfg)
-
-    from mmselfsup_rot.datasets.checks import check_datasets_or_exit
-    check_datasets_or_exit(cfg, mode='test')
-
-    from mmselfsup_rot.utils.launch import (adapt_cfg_to_cpu,
-                                            leave_process_group)
-    adapt_cfg_to_cpu(cfg, args.launcher)
-
-    with errors_as_one_line(RotationSetError):
-        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
-            RUNNERS.build(cfg)
+    cfg.load_from = args.checkpoint
+    # work_dir: CLI > config > ./work_dirs/<config name>; a missing dataset
+    # or a part with another rotation set than the model: one line
+    runner = prepare_runner_or_exit(
+        cfg,
+        launcher=args.launcher,
+        work_dir=args.work_dir,
+        cfg_options=args.cfg_options,
+        mode='test')
     # refuse a checkpoint that does not fit, in one line, rather than
     # mmengine's non-strict load that only warns
     from mmselfsup_rot.utils.checkpoint import (CheckpointError,

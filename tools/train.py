@@ -1,17 +1,14 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 """Train a model from a config (mmpretrain's flags)."""
 import argparse
-import os.path as osp
 from copy import deepcopy
 
 from mmengine.config import Config, ConfigDict, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
+from mmselfsup_rot.engine.runner_setup import prepare_runner_or_exit
 from mmselfsup_rot.utils.cli import (add_launcher_args, errors_as_one_line,
                                      export_local_rank)
-from mmselfsup_rot.utils.rotation_set import (RotationSetError,
-                                              share_rotation_set)
+from mmselfsup_rot.utils.launch import leave_process_group
 
 
 def parse_args() -> argparse.Namespace:
@@ -52,7 +49,9 @@ def parse_args() -> argparse.Namespace:
         help='override settings in the config, key=value pairs, e.g. '
         'train_dataloader.batch_size=8 or key="[a,b]"')
     add_launcher_args(parser)
-    return export_local_rank(parser.parse_args())
+    args = parser.parse_args()
+    export_local_rank(args.local_rank)
+    return args
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
@@ -61,14 +60,6 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
-    cfg.launcher = args.launcher
-
-    # work_dir: CLI > config > ./work_dirs/<config name>
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
 
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
@@ -99,14 +90,6 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         if args.no_persistent_workers:
             dataloader_cfg['persistent_workers'] = False
         cfg[field] = dataloader_cfg
-
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        loader = cfg.get(field, None)
-        if loader is not None and loader.get('num_workers', 0) == 0:
-            # torch refuses persistent workers without worker processes
-            loader['persistent_workers'] = False
     return cfg
 
 
@@ -114,23 +97,14 @@ def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    # the model owns the rotation set: fill it into the loaders and the
-    # evaluators, or stop in one line where a part states another
-    with errors_as_one_line(RotationSetError):
-        share_rotation_set(cfg)
-
-    from mmselfsup_rot.datasets.checks import check_datasets_or_exit
-    check_datasets_or_exit(cfg)
-
-    from mmselfsup_rot.utils.launch import (adapt_cfg_to_cpu,
-                                            leave_process_group)
-    adapt_cfg_to_cpu(cfg, args.launcher)
-
-    with errors_as_one_line(RotationSetError):
-        if 'runner_type' not in cfg:
-            runner = Runner.from_cfg(cfg)
-        else:
-            runner = RUNNERS.build(cfg)
+    # work_dir: CLI > config > ./work_dirs/<config name>; a missing dataset
+    # or a part with another rotation set than the model: one line
+    runner = prepare_runner_or_exit(
+        cfg,
+        launcher=args.launcher,
+        work_dir=args.work_dir,
+        cfg_options=args.cfg_options,
+        mode='train')
 
     # mmengine loads pretrained and `load_from` weights non-strictly (a
     # foreign file only warns): refuse what does not fit, in one line.

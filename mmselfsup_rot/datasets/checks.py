@@ -339,12 +339,3 @@ def check_datasets(cfg, loaders: Sequence[str] = LOADERS) -> None:
             loader_cfg = cfg.get(loader)
         if loader_cfg and loader_cfg.get('dataset') is not None:
             check_dataset_cfg(loader_cfg['dataset'], f'{loader}.dataset')
-
-
-def check_datasets_or_exit(cfg, mode: str = 'train') -> None:
-    """:func:`check_datasets` of the loaders a ``mode`` run reads, exiting
-    with the one-line message instead of a traceback (for command-line
-    tools)."""
-    from mmselfsup_rot.utils.cli import errors_as_one_line
-    with errors_as_one_line(DatasetError, prefix='Dataset error: '):
-        check_datasets(cfg, loaders_used_by(cfg, mode))

@@ -31,12 +31,12 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 from mmengine.dist import is_main_process
-from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
-from mmengine.registry import HOOKS, RUNNERS
-from mmengine.runner import Runner
 
+from mmselfsup_rot.datasets.checks import check_datasets
+from mmselfsup_rot.engine.hooks import (FinalMetricsHook, PretrainedLoadedHook,
+                                        PretrainedMismatchError, key_examples)
+from mmselfsup_rot.engine.runner_setup import prepare_runner, unwrap_model
 from mmselfsup_rot.utils.checkpoint_formats import load_pretrained_backbone
 from mmselfsup_rot.utils.source_checkpoint import write_source_record
 
@@ -45,10 +45,6 @@ PRETRAINED_FILE = 'pretrained_backbone.pth'
 PREFIX = 'backbone.'
 
 StateDict = Dict[str, torch.Tensor]
-
-
-class PretrainedMismatchError(ValueError):
-    """Pretrained weights that would not (fully) load into the model."""
 
 
 def pretrained_init_paths(model_cfg: dict) -> List[str]:
@@ -127,11 +123,6 @@ def _allowed(key: str, patterns: Sequence[str]) -> bool:
     return any(re.search(p, key) for p in patterns)
 
 
-def _examples(keys: Sequence[str], count: int = 3) -> str:
-    more = f' and {len(keys) - count} more' if len(keys) > count else ''
-    return ', '.join(keys[:count]) + more
-
-
 def check_pretrained_keys(
     model: nn.Module,
     state: StateDict,
@@ -180,13 +171,13 @@ def check_pretrained_keys(
         if not hits:
             problems.append(f'{path}: none of its {len(target)} tensors is '
                             f'in the checkpoint (it expects e.g. '
-                            f'{_examples(list(target))})')
+                            f'{key_examples(list(target))})')
         elif missing:
             problems.append(f'{path}: {len(missing)} tensors missing from '
-                            f'the checkpoint ({_examples(missing)})')
+                            f'the checkpoint ({key_examples(missing)})')
         if shapes:
             problems.append(f'{path}: {len(shapes)} shape mismatches '
-                            f'({_examples(shapes)})')
+                            f'({key_examples(shapes)})')
         loaded[path] = hits
         used.update(hits)
     unused = [
@@ -194,7 +185,7 @@ def check_pretrained_keys(
     ]
     if unused:
         problems.append(f'{len(unused)} checkpoint tensors would be skipped '
-                        f'({_examples(unused)})')
+                        f'({key_examples(unused)})')
     if problems:
         raise PretrainedMismatchError(
             'The pretrained backbone does not fit the model: ' +
@@ -206,72 +197,6 @@ def check_pretrained_keys(
             f'Pretrained weights: {path} loads {len(keys)}/{total} '
             'tensors from the checkpoint.', 'current')
     return loaded
-
-
-@HOOKS.register_module()
-class PretrainedLoadedHook(Hook):
-    """Check, once the runner has initialised the weights, that the model
-    holds the pretrained tensors.
-
-    Args:
-        state (dict): Backbone weights, keys without ``backbone.``.
-        loaded (dict): Module path -> keys that must equal ``state``.
-    """
-
-    priority = 'VERY_HIGH'
-
-    def __init__(self, state: StateDict, loaded: Dict[str, List[str]]) -> None:
-        self.state = state
-        self.loaded = loaded
-
-    def before_train(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
-        count = 0
-        for path, keys in self.loaded.items():
-            target = model.get_submodule(path).state_dict()
-            differ = [
-                k for k in keys
-                if not torch.equal(target[k].cpu(), self.state[k])
-            ]
-            if differ:
-                raise PretrainedMismatchError(
-                    f'{path}: {len(differ)} tensors differ from the '
-                    f'checkpoint after initialisation ({_examples(differ)})')
-            count += len(keys)
-        print_log(
-            f'Pretrained weights verified: {count} tensors equal to the '
-            'checkpoint after initialisation.', 'current')
-        self.state = {}  # free the copy before training
-
-
-class _FinalMetricsHook(Hook):
-    """Keep the metrics of the last validation."""
-
-    priority = 'LOWEST'
-
-    def __init__(self) -> None:
-        self.metrics: Optional[dict] = None
-
-    def after_val_epoch(self, runner, metrics: Optional[dict] = None) -> None:
-        self.metrics = dict(metrics or {})
-
-
-def _merge_options(cfg: Config, work_dir: Optional[str],
-                   cfg_options: Optional[dict], launcher: str) -> None:
-    cfg.launcher = launcher
-    if work_dir is not None:
-        cfg.work_dir = work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(cfg.filename))[0])
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        loader = cfg.get(field)
-        if loader is not None and loader.get('num_workers', 0) == 0:
-            # torch refuses persistent workers without worker processes
-            loader['persistent_workers'] = False
 
 
 def add_robustness_hooks(cfg: Config) -> None:
@@ -316,34 +241,38 @@ def run_transfer(config: str,
         DatasetError: If a dataset the run reads is missing or malformed on
             disk (before anything is built).
     """
-    from mmselfsup_rot.utils.launch import adapt_cfg_to_cpu
     from mmselfsup_rot.utils.mmcv_ops import require_compiled_ops
     if not osp.isfile(config):
         raise FileNotFoundError(f'Config not found: {config}')
     cfg = Config.fromfile(config)
     # mmdet's detectors and mmseg's segmentors are built from mmcv.ops
     require_compiled_ops(cfg.get('default_scope') or 'mmdet/mmseg')
-    _merge_options(cfg, work_dir, cfg_options, launcher)
-    # a wrong data path: one line now rather than a traceback later
-    from mmselfsup_rot.datasets.checks import check_datasets, loaders_used_by
-    check_datasets(
-        cfg,
-        loaders_used_by(cfg, 'train') + (('test_dataloader', ) if test else
-                                         ()))
-    add_robustness_hooks(cfg)
-    adapt_cfg_to_cpu(cfg, launcher)
-    state, paths = prepare_pretrained(cfg, pretrained)
-    check = cfg.get('pretrained_check') or {}
+    prepared = {}
 
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
-        RUNNERS.build(cfg)
+    def before_build(cfg: Config) -> None:
+        # the test split is read too; a wrong path: one line now rather
+        # than a traceback after training
+        if test:
+            check_datasets(cfg, ('test_dataloader', ))
+        add_robustness_hooks(cfg)
+        prepared['state'], prepared['paths'] = prepare_pretrained(
+            cfg, pretrained)
+
+    runner = prepare_runner(
+        cfg,
+        launcher=launcher,
+        work_dir=work_dir,
+        cfg_options=cfg_options,
+        mode='train',
+        before_build=before_build)
+    state, paths = prepared['state'], prepared['paths']
+    check = cfg.get('pretrained_check') or {}
     if is_main_process():
         # the run names the pretraining checkpoint it evaluates
         write_source_record(runner.work_dir, [pretrained],
                             'tools/benchmarks/train_transfer.py', config)
     if pretrained.lower() not in NO_PRETRAINED:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         loaded = check_pretrained_keys(
             model,
             state,
@@ -351,7 +280,7 @@ def run_transfer(config: str,
             allow_missing=check.get('allow_missing', ()),
             allow_unused=check.get('allow_unused', ()))
         runner.register_hook(PretrainedLoadedHook(state, loaded))
-    final = _FinalMetricsHook()
+    final = FinalMetricsHook()
     runner.register_hook(final)
     runner.train()
     # Iteration- and epoch-based loops validate after the last step; in

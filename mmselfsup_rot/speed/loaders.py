@@ -1,7 +1,6 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
 """Loader benchmarks: image decoding backends and the four loader paths
 of the rotation pipeline (naive, transform, on_device, on_device_flip)."""
-import argparse
 import os
 import os.path as osp
 import statistics
@@ -13,9 +12,10 @@ from mmengine.dataset import default_collate
 from mmpretrain.registry import DATASETS
 from torch.utils.data import DataLoader
 
-from mmselfsup_rot.datasets.sample_seed import seed_per_sample
+from mmselfsup_rot.datasets.sample_seeded_compose import seed_per_sample
 from .measure import alternate, peak_rss_mb, reset_peak_rss
 from .naive_rotation import InterpolatedRotationBaseline
+from .settings import SpeedSettings
 
 MEAN = [123.675, 116.28, 103.53]
 STD = [58.395, 57.12, 57.375]
@@ -90,24 +90,24 @@ def build_pipeline(path: str, size: int, decode_backend: str) -> list:
     return pipeline
 
 
-def build_loader(root: str, path: str, args: argparse.Namespace,
+def build_loader(root: str, path: str, settings: SpeedSettings,
                  size: int) -> DataLoader:
     dataset = DATASETS.build(
         dict(
             type='ImageNet',
             data_root=root,
             split='train',
-            pipeline=build_pipeline(path, size, args.decode_backend)))
+            pipeline=build_pipeline(path, size, settings.decode_backend)))
     if path == 'on_device_seeded':
         # what training does: every sample seeded from (seed, epoch, index)
-        seed_per_sample(dataset, args.seed)
+        seed_per_sample(dataset, settings.seed)
     return DataLoader(
         dataset,
-        batch_size=args.batch_size,
-        num_workers=args.workers,
+        batch_size=settings.batch_size,
+        num_workers=settings.workers,
         collate_fn=default_collate,
-        pin_memory=args.device.startswith('cuda'),
-        persistent_workers=args.workers > 0,
+        pin_memory=settings.device.startswith('cuda'),
+        persistent_workers=settings.workers > 0,
         drop_last=True)
 
 
@@ -117,9 +117,9 @@ def _batch_bytes(batch: dict) -> int:
     return sum(v.numel() * v.element_size() for v in views)
 
 
-def bench_loaders(root: str, args: argparse.Namespace, size: int) -> dict:
+def bench_loaders(root: str, settings: SpeedSettings, size: int) -> dict:
     """Source images/s per worker, bytes shipped and peak RSS per path."""
-    loaders = {p: build_loader(root, p, args, size) for p in LOADER_PATHS}
+    loaders = {p: build_loader(root, p, settings, size) for p in LOADER_PATHS}
     stats = {p: dict(images=0, bytes=0, peak_rss_mb=0.0) for p in loaders}
 
     def epoch(path):
@@ -139,12 +139,12 @@ def bench_loaders(root: str, args: argparse.Namespace, size: int) -> dict:
         return [w.pid for w in getattr(iterator, '_workers', [])]
 
     times = alternate({p: epoch(p)
-                       for p in loaders}, args.loader_rounds, 1,
+                       for p in loaders}, settings.loader_rounds, 1,
                       torch.device('cpu'), pids)
-    workers = max(args.workers, 1)
+    workers = max(settings.workers, 1)
     result = {}
     for path, loader in loaders.items():
-        num = len(loader) * args.batch_size
+        num = len(loader) * settings.batch_size
         per_s = num / statistics.median(times[path]['wall'])
         worker_rss = [peak_rss_mb(str(pid)) for pid in pids(path)]
         result[path] = dict(

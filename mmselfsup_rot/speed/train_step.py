@@ -8,7 +8,6 @@ With ``amp`` on CUDA the full step runs under mmengine's
 the CPU, where mmengine refuses that wrapper, both steps run under
 ``torch.autocast``. The bare step is always ``torch.autocast`` + a plain
 SGD step: the backbone's physical limit."""
-import argparse
 import contextlib
 import statistics
 
@@ -18,6 +17,7 @@ from mmpretrain.registry import MODELS
 
 from .loaders import MEAN, STD, build_loader
 from .measure import alternate, peak_rss_mb, reset_peak_rss
+from .settings import SpeedSettings
 
 #: Backbone configs by benchmark name; missing registrations are skipped.
 BACKBONES = {
@@ -28,7 +28,7 @@ BACKBONES = {
 }
 
 
-def build_model(name: str, size: int, args: argparse.Namespace,
+def build_model(name: str, size: int, settings: SpeedSettings,
                 device: torch.device) -> torch.nn.Module:
     """RotationPred with the named backbone and a matching head."""
     backbone = dict(BACKBONES[name])
@@ -40,9 +40,9 @@ def build_model(name: str, size: int, args: argparse.Namespace,
         channels = probe(torch.zeros(1, 3, size, size))[-1].shape[1]
     preprocessor = dict(
         type='RotationDataPreprocessor', mean=MEAN, std=STD, to_rgb=True)
-    if args.channels_last:
+    if settings.channels_last:
         preprocessor['channels_last'] = True
-    if args.device_flip:
+    if settings.device_flip:
         preprocessor['flip_prob'] = 0.5
     model = MODELS.build(
         dict(
@@ -53,59 +53,60 @@ def build_model(name: str, size: int, args: argparse.Namespace,
                 type='RotationHead', num_classes=4, in_channels=channels)))
     model.init_weights()
     model.to(device)
-    if args.channels_last:
+    if settings.channels_last:
         model.to(memory_format=torch.channels_last)
     model.train()
     return model
 
 
-def build_optim_wrapper(model: torch.nn.Module, args: argparse.Namespace,
+def build_optim_wrapper(model: torch.nn.Module, settings: SpeedSettings,
                         device: torch.device) -> OptimWrapper:
-    """SGD in mmengine's ``OptimWrapper``; with ``args.amp`` on CUDA the
+    """SGD in mmengine's ``OptimWrapper``; with ``settings.amp`` on CUDA the
     ``AmpOptimWrapper`` of the AMP configs (``loss_scale='dynamic'`` for
     float16, ``1.0`` for bfloat16, which has float32's exponent range)."""
     optimizer = torch.optim.SGD(
         model.parameters(), lr=1e-3, momentum=0.9, weight_decay=1e-4)
-    if args.amp and device.type == 'cuda':
+    if settings.amp and device.type == 'cuda':
         return AmpOptimWrapper(
             optimizer=optimizer,
-            dtype=args.amp_dtype,
-            loss_scale='dynamic' if args.amp_dtype == 'float16' else 1.0)
+            dtype=settings.amp_dtype,
+            loss_scale='dynamic' if settings.amp_dtype == 'float16' else 1.0)
     return OptimWrapper(optimizer)
 
 
-def _autocast(args: argparse.Namespace, device: torch.device):
-    if not args.amp:
+def _autocast(settings: SpeedSettings, device: torch.device):
+    if not settings.amp:
         return contextlib.nullcontext()
-    return torch.autocast(device.type, dtype=getattr(torch, args.amp_dtype))
+    return torch.autocast(
+        device.type, dtype=getattr(torch, settings.amp_dtype))
 
 
-def bench_train(name: str, size: int, root: str, args: argparse.Namespace,
+def bench_train(name: str, size: int, root: str, settings: SpeedSettings,
                 device: torch.device) -> dict:
     """Full ``train_step`` vs the bare backbone step, alternated."""
-    model = build_model(name, size, args, device)
-    optim_wrapper = build_optim_wrapper(model, args, device)
+    model = build_model(name, size, settings, device)
+    optim_wrapper = build_optim_wrapper(model, settings, device)
     optimizer = optim_wrapper.optimizer
     batches = {}
     for path in ('on_device', 'transform'):
-        batches[path] = next(iter(build_loader(root, path, args, size)))
+        batches[path] = next(iter(build_loader(root, path, settings, size)))
     # The bare step gets the very batch the full step makes on the device.
     with torch.no_grad():
         rotated = model.data_preprocessor(batches['on_device'], True)
     bare_input = torch.cat(rotated['inputs']).detach()
-    if args.channels_last:
+    if settings.channels_last:
         bare_input = bare_input.contiguous(memory_format=torch.channels_last)
 
     def full(path):
 
         def run():
-            with _autocast(args, device):
+            with _autocast(settings, device):
                 model.train_step(batches[path], optim_wrapper)
 
         return run
 
     def bare():
-        with _autocast(args, device):
+        with _autocast(settings, device):
             loss = model.backbone(bare_input)[-1].float().mean()
         loss.backward()
         optimizer.step()
@@ -122,12 +123,12 @@ def bench_train(name: str, size: int, root: str, args: argparse.Namespace,
         'full_on_device': full('on_device'),
         'preprocess_only': preprocess
     }
-    if args.with_transform_step:
+    if settings.with_transform_step:
         funcs['full_transform'] = full('transform')
     reset_peak_rss()
     if device.type == 'cuda':
         torch.cuda.reset_peak_memory_stats(device)
-    times = alternate(funcs, args.steps, args.warmup, device)
+    times = alternate(funcs, settings.steps, settings.warmup, device)
     # CPU steps are judged by CPU time (stable under machine load), CUDA
     # steps by synchronised wall-clock time
     clock = 'cpu' if device.type == 'cpu' else 'wall'
@@ -138,7 +139,7 @@ def bench_train(name: str, size: int, root: str, args: argparse.Namespace,
         for f, b in zip(times['full_on_device'][clock], times['bare'][clock])
     ]
     result = dict(
-        images_per_step=args.batch_size,
+        images_per_step=settings.batch_size,
         rotated_images_per_step=bare_input.shape[0],
         clock=clock,
         step_s=medians,

@@ -15,7 +15,7 @@ def add_launcher_args(parser: argparse.ArgumentParser,
                       launchers: Sequence[str] = LAUNCHERS) -> None:
     """Add ``--launcher`` and the ``--local-rank`` that torchrun passes.
 
-    Call :func:`export_local_rank` on the parsed arguments.
+    Call :func:`export_local_rank` with the parsed ``local_rank``.
 
     Args:
         parser (ArgumentParser): The tool's parser.
@@ -55,12 +55,15 @@ def add_model_image_args(parser: argparse.ArgumentParser,
         help='override settings in the config, key=value pairs')
 
 
-def export_local_rank(args: argparse.Namespace) -> argparse.Namespace:
+def export_local_rank(local_rank: int) -> None:
     """Export ``--local-rank`` as ``LOCAL_RANK`` unless the launcher has
-    set it, as mmengine reads it from there; returns ``args``."""
+    set it, as mmengine reads it from there.
+
+    Args:
+        local_rank (int): The value of the tool's ``--local-rank``.
+    """
     if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+        os.environ['LOCAL_RANK'] = str(local_rank)
 
 
 @contextlib.contextmanager

@@ -1,36 +1,27 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
-"""One owner of the rotation set: the model.
+"""The rotation set's errors and checks, for the model and the hooks.
 
 A ``RotationPred`` config states ``angles`` and ``clockwise`` once, in
-``model``. The other parts that rotate images or name the rotations take
-them from there:
-
-- the model's ``RotationDataPreprocessor`` and ``head.num_classes``:
-  ``RotationPred`` fills them in when it is built;
-- loader-side ``RotationWithLabels`` / ``RandomRotationWithLabel`` and the
-  ``RotationAccuracy`` metric, which the runner builds apart from the
-  model: :func:`share_rotation_set` fills them into the config
-  (``tools/train.py``, ``tools/test.py`` and the analysis tools call it)
-  and ``RotationSetHook`` checks the built objects before the run.
-
-A part that states a different set is refused with one line
-(:class:`RotationSetError`).
+``model``; the model's preprocessor and head follow it, and the loader-side
+parts and the rotation metric are filled from it before the runner is built
+(:mod:`mmselfsup_rot.engine.rotation_set_config`). A part that states a
+different set is refused with one line (:class:`RotationSetError`). This
+module imports nothing of the package above ``utils``, so the model can use
+it.
 """
-import inspect
-from typing import Any, Iterator, Optional, Sequence, Tuple
-
-from .rotation import parse_angles
-
-LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-EVALUATORS = ('val_evaluator', 'test_evaluator')
+from typing import Any, Optional, Sequence
 
 
 class RotationSetError(ValueError):
     """Two parts of a config state different rotation sets."""
 
 
-def rotation_set_mismatch(what: str, model_value: Any, other: str,
-                          other_value: Any) -> RotationSetError:
+def rotation_set_mismatch(what: str,
+                          model_value: Any,
+                          other: str,
+                          other_value: Any,
+                          model_note: str = '',
+                          other_key: Optional[str] = None) -> RotationSetError:
     """The one-line error for a part that disagrees with its model.
 
     Args:
@@ -39,13 +30,18 @@ def rotation_set_mismatch(what: str, model_value: Any, other: str,
         other (str): Where the other value is stated, e.g.
             ``'RotationAccuracy'``.
         other_value: The other value.
+        model_note (str): Said after the model's value, e.g.
+            ``' (4 classes)'``. Defaults to ''.
+        other_key (str, optional): How the other value is named when it is
+            not ``'<other> <what>'``, e.g. ``'head.num_classes'``.
 
     Returns:
         RotationSetError: To raise.
     """
+    other_key = other_key or f'{other} {what}'
     return RotationSetError(
-        f'rotation set mismatch: model {what} {model_value} vs {other} '
-        f'{what} {other_value}; state the set once in model.{what}')
+        f'rotation set mismatch: model {what} {model_value}{model_note} vs '
+        f'{other_key} {other_value}; state the set once in model.{what}')
 
 
 def check_rotation_set(part: Any, angles: Sequence[int], clockwise: bool,
@@ -63,108 +59,3 @@ def check_rotation_set(part: Any, angles: Sequence[int], clockwise: bool,
                                                     bool(clockwise))):
         if hasattr(part, what) and getattr(part, what) != value:
             raise rotation_set_mismatch(what, value, name, getattr(part, what))
-
-
-def rotation_parts() -> Tuple[type, ...]:
-    """The classes built apart from the model that follow its set."""
-    from mmselfsup_rot.datasets.transforms.rotation import (
-        RandomRotationWithLabel, RotationWithLabels)
-    from mmselfsup_rot.evaluation.metrics import RotationAccuracy
-    return (RotationWithLabels, RandomRotationWithLabel, RotationAccuracy)
-
-
-def model_rotation_set(
-        model_cfg: Optional[dict]) -> Optional[Tuple[Tuple[int, ...], bool]]:
-    """``(angles, clockwise)`` of a model config that owns a rotation set.
-
-    Args:
-        model_cfg (dict, optional): The ``model`` of a config.
-
-    Returns:
-        tuple | None: The set of a ``RotationPred`` (or a subclass), with
-        its defaults for what the config leaves out; None for other models.
-    """
-    from mmpretrain.registry import MODELS
-
-    from mmselfsup_rot.models.algorithms import RotationPred
-    if not isinstance(model_cfg, dict):
-        return None
-    cls = _resolve(MODELS, model_cfg.get('type'))
-    if cls is None or not issubclass(cls, RotationPred):
-        return None
-    params = inspect.signature(cls).parameters
-    angles = model_cfg.get('angles', params['angles'].default)
-    clockwise = model_cfg.get('clockwise', params['clockwise'].default)
-    return parse_angles(angles), bool(clockwise)
-
-
-def share_rotation_set(cfg: dict) -> None:
-    """Fill the model's rotation set into the config's loaders and
-    evaluators, or refuse a part that states another one.
-
-    Every ``RotationWithLabels``, ``RandomRotationWithLabel`` (anywhere in
-    the dataloaders, dataset wrappers included) and ``RotationAccuracy``
-    (in the evaluators) that leaves ``angles`` or ``clockwise`` out gets the
-    model's; one that states another raises :class:`RotationSetError`.
-    Configs of other models are left as they are.
-
-    Args:
-        cfg (dict): The whole config, modified in place.
-    """
-    owned = model_rotation_set(cfg.get('model'))
-    if owned is None:
-        return
-    for field in LOADERS + EVALUATORS:
-        fill_rotation_set(cfg.get(field), *owned, where=field)
-
-
-def fill_rotation_set(node: Any, angles: Sequence[int], clockwise: bool,
-                      where: str) -> None:
-    """Fill a rotation set into the rotation parts of a piece of config.
-
-    Args:
-        node: A config dict or list (a dataloader, dataset, pipeline or
-            evaluator), modified in place.
-        angles (Sequence[int]): The model's angles.
-        clockwise (bool): The model's direction.
-        where (str): The name of ``node``, for the message.
-    """
-    model_set = dict(angles=tuple(angles), clockwise=bool(clockwise))
-    for location, part, cls in _parts_in(node, where):
-        for what, value in model_set.items():
-            if what not in inspect.signature(cls).parameters:
-                continue
-            if what not in part:
-                part[what] = value
-                continue
-            stated = (
-                parse_angles(part[what])
-                if what == 'angles' else bool(part[what]))
-            if stated != value:
-                raise rotation_set_mismatch(what, value,
-                                            f'{location} ({cls.__name__})',
-                                            stated)
-
-
-def _resolve(registry, kind: Any) -> Optional[type]:
-    """The class a config's ``type`` names in ``registry``, if any."""
-    cls = registry.get(kind) if isinstance(kind, str) else kind
-    return cls if isinstance(cls, type) else None
-
-
-def _parts_in(node: Any, where: str) -> Iterator[Tuple[str, dict, type]]:
-    """``(location, config, class)`` of every rotation part under
-    ``node``."""
-    from mmpretrain.registry import METRICS, TRANSFORMS
-    if isinstance(node, dict):
-        kind = node.get('type')
-        for registry in (TRANSFORMS, METRICS):
-            cls = _resolve(registry, kind) if kind is not None else None
-            if cls is not None and issubclass(cls, rotation_parts()):
-                yield where, node, cls
-                break
-        for key, child in node.items():
-            yield from _parts_in(child, f'{where}.{key}')
-    elif isinstance(node, (list, tuple)):
-        for idx, child in enumerate(node):
-            yield from _parts_in(child, f'{where}.{idx}')

@@ -15,8 +15,8 @@ from torch.utils.data import DataLoader
 
 from mmselfsup_rot.datasets import (SampleSeededCompose, sample_seed,
                                     seed_per_sample)
-from mmselfsup_rot.datasets.sample_seed import (uses_python_random,
-                                                uses_torch_random)
+from mmselfsup_rot.datasets.rng_usage import (uses_python_random,
+                                              uses_torch_random)
 
 
 def _draw(results):

@@ -12,12 +12,11 @@ import sys
 import pytest
 import torch
 
-from mmselfsup_rot.speed.gpu_check.report import (ReportError, format_table,
-                                                  load_report, make_target,
-                                                  validate_report,
-                                                  write_report)
 from tests.conftest import (MAIN_CFG, REPO, run_tool, tiny_train_options,
                             tool_env)
+from tools.speed.gpu_check.report import (ReportError, format_table,
+                                          load_report, make_target,
+                                          validate_report, write_report)
 
 TOOL = osp.join(REPO, 'tools', 'gpu_check.py')
 
@@ -285,7 +284,7 @@ def test_invalid_reports_are_refused_in_one_line(edit, message):
 
 
 def test_results_folder_names():
-    from mmselfsup_rot.speed.gpu_check.check import results_folder
+    from tools.speed.gpu_check.check import results_folder
     assert results_folder('NVIDIA H200') == 'nvidia_h200'
     assert results_folder('NVIDIA A100-SXM4-80GB') == 'nvidia_a100_sxm4_80gb'
 
@@ -293,7 +292,7 @@ def test_results_folder_names():
 def test_ops_comparison_on_the_cpu():
     """The CPU half of the ``ops`` section: mmcv's CPU kernels against
     torchvision's, on the section's own random boxes."""
-    from mmselfsup_rot.speed.gpu_check import ops
+    from tools.speed.gpu_check import ops
     gen = torch.Generator().manual_seed(0)
     nms = ops.compare_nms(gen, devices=('cpu', ))
     assert nms['equal'] == {'mmcv_cpu': True}
@@ -309,7 +308,7 @@ def test_ops_comparison_on_the_cpu():
 
 
 def test_near_threshold_pairs_are_dropped():
-    from mmselfsup_rot.speed.gpu_check.ops import away_from_threshold
+    from tools.speed.gpu_check.ops import away_from_threshold
     boxes = torch.tensor([[0., 0., 10., 10.], [0., 0., 10., 5.],
                           [0., 0., 10., 4.], [50., 50., 60., 60.]])
     # IoU(0, 1) = 0.5 exactly, IoU(0, 2) = 0.4, IoU(1, 2) = 0.8
@@ -322,9 +321,8 @@ def test_train_and_test_outputs_are_read(mini_imagenet, tmp_path):
     """The ``train`` and ``test`` sections read what tools/train.py and
     tools/test.py write: checked on a real tiny CPU run of the main
     config (8 images, batch 4, 2 epochs = 4 iterations)."""
-    from mmselfsup_rot.speed.gpu_check.training import (loss_curve,
-                                                        parse_metrics)
     from mmselfsup_rot.utils.logs import read_scalars
+    from tools.speed.gpu_check.training import loss_curve, parse_metrics
     work = tmp_path / 'train'
     run_tool([
         'python',
@@ -364,14 +362,14 @@ def test_distributed_probe_reports_what_the_runner_built(
     runner falls back to gloo and BN (as tools/train.py does without
     CUDA), the probe records exactly that and the judge names each
     departure from the GPU set-up."""
-    from mmselfsup_rot.speed.gpu_check.nccl_syncbn import judge
     from mmselfsup_rot.utils.launch import free_port
+    from tools.speed.gpu_check.nccl_syncbn import judge
     out = tmp_path / 'facts.json'
     run_tool([
         'python', '-m', 'torch.distributed.run', '--nproc_per_node', '1',
         '--master_port',
-        str(free_port()), '-m', 'mmselfsup_rot.speed.gpu_check.nccl_syncbn',
-        MAIN_CFG, '--data-root', mini_imagenet, '--work-dir',
+        str(free_port()), '-m', 'tools.speed.gpu_check.nccl_syncbn', MAIN_CFG,
+        '--data-root', mini_imagenet, '--work-dir',
         str(tmp_path / 'run'), '--iters', '2', '--batch-size', '4', '--out',
         str(out), '--cfg-options',
         'train_dataloader.dataset.pipeline.1.scale=32',
@@ -400,7 +398,7 @@ def test_distributed_probe_reports_what_the_runner_built(
 def test_mmcv_cuda_ops_reads_mmcv():
     from mmcv.ops import get_compiling_cuda_version
 
-    from mmselfsup_rot.speed.gpu_check.ops import mmcv_cuda_ops
+    from tools.speed.gpu_check.ops import mmcv_cuda_ops
     available, detail = mmcv_cuda_ops()
     version = get_compiling_cuda_version()
     assert available == (version != 'not available')
@@ -409,15 +407,15 @@ def test_mmcv_cuda_ops_reads_mmcv():
 
 
 def _context(tmp_path):
-    from mmselfsup_rot.speed.gpu_check.context import Context
+    from tools.speed.gpu_check.context import Context
     return Context(REPO, str(tmp_path / 'out'), str(tmp_path / 'work'))
 
 
 def test_sections_are_isolated_and_budgeted(tmp_path):
     """A section's error, skip or overrun becomes its record; a
     subprocess past the budget is killed with its children."""
-    from mmselfsup_rot.speed.gpu_check.check import Section, run_section
-    from mmselfsup_rot.speed.gpu_check.context import Outcome, SkipCheck
+    from tools.speed.gpu_check.check import Section, run_section
+    from tools.speed.gpu_check.context import Outcome, SkipCheck
     ctx = _context(tmp_path)
 
     def broken(ctx):

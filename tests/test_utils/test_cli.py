@@ -12,13 +12,13 @@ def test_launcher_args_and_local_rank(monkeypatch):
     parser = argparse.ArgumentParser()
     add_launcher_args(parser, launchers=('none', 'pytorch'))
     monkeypatch.delenv('LOCAL_RANK', raising=False)
-    args = export_local_rank(
-        parser.parse_args(['--launcher', 'pytorch', '--local-rank', '3']))
+    args = parser.parse_args(['--launcher', 'pytorch', '--local-rank', '3'])
+    export_local_rank(args.local_rank)
     assert (args.launcher, args.local_rank) == ('pytorch', 3)
     assert os.environ['LOCAL_RANK'] == '3'
     # a launcher's LOCAL_RANK wins over the flag's default
     monkeypatch.setenv('LOCAL_RANK', '1')
-    export_local_rank(parser.parse_args([]))
+    export_local_rank(parser.parse_args([]).local_rank)
     assert os.environ['LOCAL_RANK'] == '1'
     with pytest.raises(SystemExit):  # not a launcher of this tool
         parser.parse_args(['--launcher', 'slurm'])

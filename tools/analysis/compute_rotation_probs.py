@@ -111,10 +111,10 @@ def compute_rotation_probs(model: torch.nn.Module,
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     import mmselfsup_rot  # noqa: F401  (registers the modules)
+    from mmselfsup_rot.engine.rotation_set_config import fill_rotation_set
     from mmselfsup_rot.utils.checkpoint import (get_state_dict,
                                                 load_checkpoint_file,
                                                 load_state_dict_checked)
-    from mmselfsup_rot.utils.rotation_set import fill_rotation_set
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)

@@ -35,7 +35,9 @@ def parse_args() -> argparse.Namespace:
         action=DictAction,
         help='override settings in the config, key=value pairs')
     add_launcher_args(parser, launchers=('none', 'pytorch'))
-    return export_local_rank(parser.parse_args())
+    args = parser.parse_args()
+    export_local_rank(args.local_rank)
+    return args
 
 
 def main() -> None:

@@ -38,6 +38,7 @@ from mmselfsup_rot.datasets.miniature import make_imagenet
 from mmselfsup_rot.speed.loaders import bench_decode, bench_loaders
 from mmselfsup_rot.speed.measure import machine_info
 from mmselfsup_rot.speed.report import format_table, write_report
+from mmselfsup_rot.speed.settings import SpeedSettings
 from mmselfsup_rot.speed.train_step import BACKBONES, bench_train, build_model
 
 
@@ -132,6 +133,7 @@ def main(argv=None) -> dict:
     # denormal gradients make CPU kernels data-dependently slow
     torch.set_flush_denormal(True)
     device = torch.device(args.device)
+    settings = SpeedSettings.from_options(vars(args))
     sizes = args.size * len(args.backbone) if len(
         args.size) == 1 else args.size
     report = dict(
@@ -162,15 +164,16 @@ def main(argv=None) -> dict:
                 report['decode'] = bench_decode(root, args.decode_rounds)
             run = dict(backbone=name, size=size)
             try:
-                build_model(name, size, args, torch.device('cpu'))
+                build_model(name, size, settings, torch.device('cpu'))
             except (KeyError, ValueError) as exc:
                 run['error'] = str(exc)
                 report['runs'].append(run)
                 continue
             if (root, size) not in loader_cache:
-                loader_cache[(root, size)] = bench_loaders(root, args, size)
+                loader_cache[(root,
+                              size)] = bench_loaders(root, settings, size)
             run['loader'] = loader_cache[(root, size)]
-            run['train'] = bench_train(name, size, root, args, device)
+            run['train'] = bench_train(name, size, root, settings, device)
             report['runs'].append(run)
     print(format_table(report))
     write_report(report, args.out)

@@ -14,8 +14,8 @@ class _BaseRotation(BaseTransform):
     """Shared argument handling of the rotation transforms.
 
     In a ``RotationPred`` config, leave ``angles`` and ``clockwise`` out:
-    :func:`~mmselfsup_rot.utils.rotation_set.share_rotation_set` (run by
-    the tools) fills in the model's.
+    ``share_rotation_set`` (:mod:`mmselfsup_rot.engine.rotation_set_config`,
+    run by the tools) fills in the model's.
     """
 
     def __init__(self,

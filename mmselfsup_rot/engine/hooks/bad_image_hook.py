@@ -8,7 +8,7 @@ from mmengine.runner import BaseLoop
 from mmpretrain.registry import HOOKS
 
 from mmselfsup_rot.datasets.collate import SizeCheckedCollate
-from mmselfsup_rot.datasets.sample_seed import iter_datasets
+from mmselfsup_rot.datasets.dataset_wrappers import iter_datasets
 from mmselfsup_rot.datasets.transforms.loading import RobustLoadImageFromFile
 from mmselfsup_rot.datasets.transforms.min_size import resolve_min_sizes
 

@@ -10,8 +10,9 @@ from mmengine.logging import print_log
 from mmengine.runner import EpochBasedTrainLoop
 from mmpretrain.registry import HOOKS
 
-from mmselfsup_rot.datasets.sample_seed import (SampleSeededCompose,
-                                                sample_seed, seed_per_sample)
+from mmselfsup_rot.datasets.sample_seed import sample_seed
+from mmselfsup_rot.datasets.sample_seeded_compose import (SampleSeededCompose,
+                                                          seed_per_sample)
 
 #: Separates the main process's per-iteration seeds from the samples'.
 ITERATION_STREAM = 2**40
@@ -29,7 +30,7 @@ class EpochSeedHook(Hook):
     epoch to epoch. This hook therefore
 
     - wraps the training dataset's pipelines in
-      :class:`~mmselfsup_rot.datasets.sample_seed.SampleSeededCompose`
+      :class:`~mmselfsup_rot.datasets.SampleSeededCompose`
       (``per_sample=True``): every sample's augmentation is drawn from
       ``(seed, epoch, sample index)``, whichever worker loads it, however
       many workers there are, whether they persist and whether the run

@@ -2,34 +2,44 @@
 from typing import Any, Iterator, Optional, Tuple
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
-from mmselfsup_rot.utils.rotation_set import check_rotation_set, rotation_parts
+from mmselfsup_rot.datasets.dataset_wrappers import named_datasets
+from mmselfsup_rot.utils.rotation_set import check_rotation_set
+from ..rotation_set_config import ROTATION_PARTS
+from ..runner_setup import unwrap_model
 
-# where datasets keep their pipelines, wrapped datasets and nested steps
-_CHILDREN = ('dataset', 'datasets', 'pipeline', 'transforms', 'pipelines')
+
+def built_rotation_parts(obj: Any, where: str) -> Iterator[Tuple[str, Any]]:
+    """``(location, part)`` of every built rotation transform or metric of
+    a dataloader (its dataset, through wrappers and nested pipelines) or
+    of an evaluator (its metrics)."""
+    for idx, metric in enumerate(getattr(obj, 'metrics', None) or []):
+        if isinstance(metric, ROTATION_PARTS):
+            yield f'{where}.metrics.{idx}', metric
+    dataset = getattr(obj, 'dataset', None)
+    if dataset is None:
+        return
+    for location, data in named_datasets(dataset, f'{where}.dataset'):
+        yield from _transform_parts(
+            getattr(data, 'pipeline', None), f'{location}.pipeline')
 
 
-def built_rotation_parts(obj: Any,
-                         where: str,
-                         depth: int = 8) -> Iterator[Tuple[str, Any]]:
-    """``(location, part)`` of every built rotation transform or metric
-    under a dataset (through wrappers and nested pipelines) or an
-    evaluator."""
-    if isinstance(obj, rotation_parts()):
-        yield where, obj
+def _transform_parts(transform: Any,
+                     where: str,
+                     depth: int = 8) -> Iterator[Tuple[str, Any]]:
+    """Rotation parts of a transform and of the transforms it composes
+    (``Compose``, ``RandomChoice``, ``RandomApply`` ...)."""
+    if isinstance(transform, ROTATION_PARTS):
+        yield where, transform
         return
-    if depth == 0 or obj is None or isinstance(obj, (str, dict)):
+    if depth == 0 or transform is None:
         return
-    if isinstance(obj, (list, tuple)):
-        for idx, child in enumerate(obj):
-            yield from built_rotation_parts(child, f'{where}.{idx}', depth - 1)
-        return
-    for attr in _CHILDREN + ('metrics', ):
-        child = getattr(obj, attr, None)
-        if child is not None and child is not obj:
-            yield from built_rotation_parts(child, f'{where}.{attr}',
+    for attr in ('transforms', 'pipelines'):
+        children = getattr(transform, attr, None)
+        if isinstance(children, (list, tuple)):
+            for idx, child in enumerate(children):
+                yield from _transform_parts(child, f'{where}.{attr}.{idx}',
                                             depth - 1)
 
 
@@ -40,7 +50,7 @@ class RotationSetHook(Hook):
 
     ``RotationPred`` owns ``angles`` and ``clockwise``; the tools fill them
     into the config's rotation transforms and ``RotationAccuracy``
-    (:func:`~mmselfsup_rot.utils.rotation_set.share_rotation_set`). A
+    (:func:`~mmselfsup_rot.engine.rotation_set_config.share_rotation_set`). A
     runner built another way, or from objects, is checked here on the built
     loops before their first iteration: a part with another set raises
     :class:`~mmselfsup_rot.utils.rotation_set.RotationSetError` (one
@@ -69,8 +79,7 @@ class RotationSetHook(Hook):
 
     @staticmethod
     def _check(runner, where: str, obj: Optional[Any]) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         if not hasattr(model, 'angles') or obj is None:
             return
         for location, part in built_rotation_parts(obj, where):

@@ -22,8 +22,8 @@ class RotationAccuracy(BaseMetric):
     Args:
         angles (str | Sequence[int]): The rotation set, used to name the
             per-angle results. Defaults to ``'four'``; a config leaves it to
-            ``model.angles`` (see
-            :func:`~mmselfsup_rot.utils.rotation_set.share_rotation_set`).
+            ``model.angles`` (see ``share_rotation_set`` in
+            :mod:`mmselfsup_rot.engine.rotation_set_config`).
         collect_device (str): Device used to collect results across ranks.
         prefix (str, optional): Metric name prefix. Defaults to
             ``'rotation'``.

@@ -8,8 +8,8 @@ from mmpretrain.structures import DataSample
 from torch import nn
 
 from mmselfsup_rot.utils.rotation import parse_angles
-from mmselfsup_rot.utils.rotation_set import (RotationSetError,
-                                              check_rotation_set)
+from mmselfsup_rot.utils.rotation_set import (check_rotation_set,
+                                              rotation_set_mismatch)
 from .base import BasePretextTask
 
 
@@ -46,9 +46,9 @@ class RotationPred(BasePretextTask):
     :class:`~mmselfsup_rot.models.data_preprocessors.\
 RotationDataPreprocessor` and into ``head.num_classes`` where the config
     leaves them out (loader-side rotation transforms and the
-    ``RotationAccuracy`` metric get them from
-    :func:`~mmselfsup_rot.utils.rotation_set.share_rotation_set`), and a
-    part that states another set is refused with one line.
+    ``RotationAccuracy`` metric get them from ``share_rotation_set`` in
+    :mod:`mmselfsup_rot.engine.rotation_set_config`), and a part that
+    states another set is refused with one line.
 
     Args:
         backbone (dict): Backbone config.
@@ -99,10 +99,13 @@ RotationDataPreprocessor` and into ``head.num_classes`` where the config
                            'data_preprocessor')
         num_classes = getattr(self.head, 'num_classes', len(angles))
         if num_classes != len(angles):
-            raise RotationSetError(
-                f'rotation set mismatch: model angles {angles} ('
-                f'{len(angles)} classes) vs head.num_classes {num_classes}; '
-                'state the set once in model.angles')
+            raise rotation_set_mismatch(
+                'angles',
+                angles,
+                'head',
+                num_classes,
+                model_note=f' ({len(angles)} classes)',
+                other_key='head.num_classes')
         out_indices = getattr(self.backbone, 'out_indices', None)
         in_index = getattr(self.head, 'in_index', None)
         if out_indices is not None and in_index is not None and not (
@@ -125,7 +128,7 @@ RotationDataPreprocessor` and into ``head.num_classes`` where the config
                     device: torch.device) -> torch.Tensor:
         """Gather ``rot_label`` view-major to match :meth:`_stack_views`."""
         labels = torch.stack([
-            torch.as_tensor(label, device=device).long().view(-1)
+            torch.as_tensor(label).long().view(-1)
             for label in self.sample_field(
                 data_samples, 'rot_label',
                 'end the pipeline with RotationWithLabels + PackInputs('
@@ -135,7 +138,10 @@ RotationDataPreprocessor` and into ``head.num_classes`` where the config
         if labels.shape[1] != num_views:
             raise ValueError(f'Got {num_views} image views but '
                              f'{labels.shape[1]} rotation labels per image.')
-        return labels.t().reshape(-1)
+        if labels.device.type == 'cpu' and hasattr(self.head, 'check_labels'):
+            # the loader's labels, checked while they are still on the host
+            self.head.check_labels(labels)
+        return labels.t().reshape(-1).to(device, non_blocking=True)
 
     def extract_feat(
         self, inputs: Union[torch.Tensor,

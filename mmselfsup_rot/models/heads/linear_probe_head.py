@@ -6,6 +6,8 @@ import torch.nn as nn
 from mmpretrain.models.heads import ClsHead
 from mmpretrain.registry import MODELS
 
+from ..utils import build_global_pool, feature_vector
+
 
 @MODELS.register_module()
 class LinearProbeHead(ClsHead):
@@ -39,6 +41,7 @@ class LinearProbeHead(ClsHead):
         self.num_classes = num_classes
         self.in_channels = in_channels
         self.in_index = in_index
+        self.pool = build_global_pool('avg')
         self.norm = nn.BatchNorm1d(
             in_channels, affine=False) if with_norm else nn.Identity()
         self.fc = nn.Linear(in_channels, num_classes)
@@ -47,14 +50,8 @@ class LinearProbeHead(ClsHead):
             self, feats: Union[torch.Tensor,
                                Sequence[torch.Tensor]]) -> torch.Tensor:
         """Select, pool and normalise the feature to ``(N, C)``."""
-        if isinstance(feats, (tuple, list)):
-            feats = feats[self.in_index]
-        if feats.dim() == 4:
-            feats = feats.mean(dim=(2, 3))
-        feats = feats.flatten(1)
-        if feats.shape[1] != self.in_channels:
-            raise ValueError(f'LinearProbeHead expects {self.in_channels} '
-                             f'input channels, got {feats.shape[1]}.')
+        feats = feature_vector(feats, self.in_index, self.pool,
+                               self.in_channels, 'LinearProbeHead')
         return self.norm(feats)
 
     def forward(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:

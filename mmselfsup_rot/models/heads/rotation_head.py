@@ -6,6 +6,8 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
+from ..utils import build_global_pool, feature_vector
+
 
 @MODELS.register_module()
 class RotationHead(BaseModule):
@@ -47,18 +49,10 @@ class RotationHead(BaseModule):
         if num_classes < 2:
             raise ValueError(f'num_classes must be at least 2, got '
                              f'{num_classes}.')
-        pools = {
-            'avg': nn.AdaptiveAvgPool2d(1),
-            'max': nn.AdaptiveMaxPool2d(1),
-            'none': None
-        }
-        if pool_type not in pools:
-            raise ValueError(f'pool_type must be one of {sorted(pools)}, got '
-                             f'{pool_type!r}.')
         self.num_classes = num_classes
         self.in_channels = in_channels
         self.in_index = in_index
-        self.pool = pools[pool_type]
+        self.pool = build_global_pool(pool_type)
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.fc = nn.Linear(in_channels, num_classes)
         self.loss_module = MODELS.build(loss) if isinstance(loss,
@@ -68,25 +62,27 @@ class RotationHead(BaseModule):
             self, feats: Union[torch.Tensor,
                                Sequence[torch.Tensor]]) -> torch.Tensor:
         """Select and pool the feature into ``(N, in_channels)``."""
-        if isinstance(feats, (tuple, list)):
-            feats = feats[self.in_index]
-        if feats.dim() == 4:
-            if self.pool is None:
-                raise ValueError('RotationHead got a feature map but '
-                                 "pool_type='none'; choose 'avg' or 'max'.")
-            feats = self.pool(feats)
-        feats = feats.flatten(1)
-        if feats.shape[1] != self.in_channels:
-            raise ValueError(f'RotationHead expects {self.in_channels} input '
-                             f'channels but the backbone gives '
-                             f'{feats.shape[1]}; set head.in_channels.')
-        return feats
+        return feature_vector(feats, self.in_index, self.pool,
+                              self.in_channels, 'RotationHead',
+                              'set head.in_channels')
 
     def forward(
             self, feats: Union[torch.Tensor,
                                Sequence[torch.Tensor]]) -> torch.Tensor:
         """Return rotation logits ``(N, num_classes)``."""
         return self.fc(self.dropout(self.pre_logits(feats)))
+
+    def check_labels(self, rot_labels: torch.Tensor) -> None:
+        """Refuse a rotation label the head has no class for.
+
+        Args:
+            rot_labels (Tensor): Rotation labels on the host.
+        """
+        top = int(rot_labels.max()) if rot_labels.numel() else 0
+        if top >= self.num_classes:
+            raise ValueError(f'Rotation label {top} out of range for a head '
+                             f'with {self.num_classes} classes; set '
+                             'head.num_classes to the number of angles.')
 
     def loss(self,
              feats: Union[torch.Tensor, Tuple[torch.Tensor]],
@@ -105,11 +101,11 @@ class RotationHead(BaseModule):
             not optimised; unweighted).
         """
         logits = self(feats)
-        if rot_labels.max() >= self.num_classes:
-            raise ValueError(f'Rotation label {int(rot_labels.max())} out of '
-                             f'range for a head with {self.num_classes} '
-                             'classes; set head.num_classes to the number of '
-                             'angles.')
+        if rot_labels.device.type == 'cpu':
+            # on an accelerator the check would wait for the device every
+            # step: labels made there come from the model's own angles,
+            # and the algorithms check the loader's on the host
+            self.check_labels(rot_labels)
         if weight is None:
             loss = self.loss_module(logits, rot_labels)
         else:

@@ -9,6 +9,8 @@ from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
+from ..utils import build_global_pool, feature_vector
+
 Feats = Union[torch.Tensor, Sequence[torch.Tensor]]
 
 
@@ -44,14 +46,10 @@ class TransformDecoderHead(BaseModule):
                  loss_weight: float = 1.0,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        pools = dict(avg=nn.AdaptiveAvgPool2d(1), max=nn.AdaptiveMaxPool2d(1))
-        if pool_type not in pools:
-            raise ValueError(f'pool_type must be one of {sorted(pools)}, got '
-                             f'{pool_type!r}.')
         self.in_channels = in_channels
         self.num_params = num_params
         self.in_index = in_index
-        self.pool = pools[pool_type]
+        self.pool = build_global_pool(pool_type, allowed=('avg', 'max'))
         self.loss_weight = loss_weight
         layers = []
         width = 2 * in_channels
@@ -71,16 +69,9 @@ class TransformDecoderHead(BaseModule):
         return self.num_params
 
     def _vector(self, feats: Feats) -> torch.Tensor:
-        if isinstance(feats, (tuple, list)):
-            feats = feats[self.in_index]
-        if feats.dim() == 4:
-            feats = self.pool(feats)
-        feats = feats.flatten(1)
-        if feats.shape[1] != self.in_channels:
-            raise ValueError(f'{type(self).__name__} expects '
-                             f'{self.in_channels} channels per image but '
-                             f'got {feats.shape[1]}; set in_channels.')
-        return feats
+        return feature_vector(feats, self.in_index, self.pool,
+                              self.in_channels,
+                              type(self).__name__)
 
     def forward(self, feats_orig: Feats, feats_trans: Feats) -> torch.Tensor:
         """Decoder output ``(N, num_outputs)``."""

@@ -2,9 +2,10 @@
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
-import torch.nn as nn
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
+
+from ..utils import build_global_pool, feature_vector
 
 
 @MODELS.register_module()
@@ -31,27 +32,17 @@ class FeatureSplitNeck(BaseModule):
                  pool_type: str = 'avg',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        pools = dict(avg=nn.AdaptiveAvgPool2d(1), max=nn.AdaptiveMaxPool2d(1))
-        if pool_type not in pools:
-            raise ValueError(f'pool_type must be one of {sorted(pools)}, got '
-                             f'{pool_type!r}.')
         if not split or any(int(s) < 1 for s in split):
             raise ValueError(f'split must list positive sizes, got {split}.')
         self.split = [int(s) for s in split]
         self.in_index = in_index
-        self.pool = pools[pool_type]
+        self.pool = build_global_pool(pool_type, allowed=('avg', 'max'))
 
     def forward(
         self, feats: Union[torch.Tensor, Sequence[torch.Tensor]]
     ) -> Tuple[torch.Tensor, ...]:
         """Return the parts, each ``(N, split[i])``."""
-        if isinstance(feats, (tuple, list)):
-            feats = feats[self.in_index]
-        if feats.dim() == 4:
-            feats = self.pool(feats)
-        feats = feats.flatten(1)
-        if feats.shape[1] != sum(self.split):
-            raise ValueError(f'FeatureSplitNeck splits {sum(self.split)} '
-                             f'channels {self.split} but the feature has '
-                             f'{feats.shape[1]}; adjust split.')
+        feats = feature_vector(feats, self.in_index, self.pool,
+                               sum(self.split), 'FeatureSplitNeck',
+                               f'adjust split {self.split}')
         return tuple(torch.split(feats, self.split, dim=1))

@@ -11,8 +11,8 @@ from mmengine.runner import Runner
 import mmselfsup_rot  # noqa: F401
 from mmselfsup_rot.datasets.miniature import (cifar10_checksums_skipped,
                                               make_cifar10)
-from mmselfsup_rot.utils.rotation_set import (RotationSetError,
-                                              share_rotation_set)
+from mmselfsup_rot.engine.rotation_set_config import share_rotation_set
+from mmselfsup_rot.utils.rotation_set import RotationSetError
 
 
 @pytest.fixture(scope='module')

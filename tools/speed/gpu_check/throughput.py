@@ -5,12 +5,12 @@ ResNet-50 forward + backward + SGD step on the same rotated batch
 (alternated, medians of synchronised wall-clock time; the engine is
 :func:`mmselfsup_rot.speed.train_step.bench_train`), with the peak of
 ``torch.cuda.max_memory_allocated``."""
-import argparse
 import gc
 
 import torch
 
-from ..train_step import bench_train
+from mmselfsup_rot.speed.settings import SpeedSettings
+from mmselfsup_rot.speed.train_step import bench_train
 from .context import BATCH_SIZE, Outcome
 from .report import make_target
 
@@ -31,11 +31,11 @@ def speed_settings(amp_dtype=None,
                    channels_last: bool = False,
                    steps: int = 30,
                    warmup: int = 5,
-                   workers: int = 0) -> argparse.Namespace:
+                   workers: int = 0) -> SpeedSettings:
     """The options of the speed engine (those of
     ``tools/speed/rotation_speed.py``) for a CUDA run of the recipe:
     16 source images per step, the flip on the device."""
-    return argparse.Namespace(
+    return SpeedSettings(
         batch_size=BATCH_SIZE,
         workers=workers,
         decode_backend='cv2',

@@ -22,7 +22,7 @@ import torch
 from mmengine.logging import MMLogger
 from mmpretrain.utils import register_all_modules
 
-from ..measure import machine_info
+from mmselfsup_rot.speed.measure import machine_info
 from .context import BudgetExceeded, Context, Outcome, SkipCheck
 from .data_bound import check_data_bound
 from .nccl_syncbn import check_nccl_syncbn

@@ -27,7 +27,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from ..train_step import build_model, build_optim_wrapper
+from mmselfsup_rot.speed.train_step import build_model, build_optim_wrapper
 from .context import MAIN_CFG, Outcome
 from .report import make_target
 from .throughput import SIZE, speed_settings
@@ -86,10 +86,10 @@ def measure_rates(ctx, loader, rounds: int) -> Dict[str, List[float]]:
     """``rounds`` alternated epochs of each rate (after a warm-up epoch
     of the fed step: workers started, cuDNN initialised)."""
     device = torch.device('cuda')
-    args = speed_settings('bfloat16', channels_last=True)
+    settings = speed_settings('bfloat16', channels_last=True)
     torch.manual_seed(0)
-    model = build_model('resnet50', SIZE, args, device)
-    optim_wrapper = build_optim_wrapper(model, args, device)
+    model = build_model('resnet50', SIZE, settings, device)
+    optim_wrapper = build_optim_wrapper(model, settings, device)
 
     def step(batch):
         model.train_step(batch, optim_wrapper)

@@ -2,13 +2,14 @@
 """Distributed probe of the GPU check, started by torchrun::
 
     python -m torch.distributed.run --nproc_per_node 1 \\
-        -m mmselfsup_rot.speed.gpu_check.nccl_syncbn CONFIG \\
+        -m tools.speed.gpu_check.nccl_syncbn CONFIG \\
         --data-root ROOT --work-dir DIR --iters 10 --out facts.json
 
 It builds mmengine's Runner from the pretraining config with the
-``pytorch`` launcher, exactly as ``tools/train.py`` does (including
-:func:`~mmselfsup_rot.utils.launch.adapt_cfg_to_cpu`, a no-op on CUDA),
-trains ``--iters`` steps and records what the runner made of the
+``pytorch`` launcher through
+:func:`~mmselfsup_rot.engine.runner_setup.prepare_runner`, exactly as
+``tools/train.py`` does (its CPU adaptation is a no-op on CUDA), trains
+``--iters`` steps and records what the runner made of the
 distributed set-up: the process group's backend (the config asks for
 NCCL), the model wrapper, how many norm layers are still
 ``SyncBatchNorm`` after the wrapping, where the parameters live, and an
@@ -67,16 +68,12 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     import torch
     import torch.distributed as dist
-    from mmengine.model import is_model_wrapper
-    from mmengine.runner import Runner
 
-    from mmselfsup_rot.speed.gpu_check.training import loss_curve
-    from mmselfsup_rot.utils.launch import adapt_cfg_to_cpu
+    from mmselfsup_rot.engine.runner_setup import prepare_runner, unwrap_model
     from mmselfsup_rot.utils.logs import read_scalars
+    from .training import loss_curve
 
     cfg = Config.fromfile(args.config)
-    cfg.launcher = 'pytorch'
-    cfg.work_dir = args.work_dir
     cfg.merge_from_dict({
         'train_dataloader.dataset.data_root': args.data_root,
         # the first iters x batch images: one epoch of --iters steps
@@ -89,16 +86,17 @@ def main(argv=None) -> None:
         'default_hooks.checkpoint.interval': 2,
         'randomness.seed': 0,
     })
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    loader = cfg.train_dataloader
-    loader.persistent_workers = loader.num_workers > 0
-    adapt_cfg_to_cpu(cfg, cfg.launcher)
-    runner = Runner.from_cfg(cfg)
+    cfg.train_dataloader.persistent_workers = True
+    runner = prepare_runner(
+        cfg,
+        launcher='pytorch',
+        work_dir=args.work_dir,
+        cfg_options=args.cfg_options,
+        mode='train')
     runner.train()
 
     model = runner.model
-    inner = model.module if is_model_wrapper(model) else model
+    inner = unwrap_model(model)
     device = next(inner.parameters()).device
     world = dist.get_world_size()
     rank = dist.get_rank()

@@ -7,9 +7,9 @@ import pytest
 from mmengine.config import Config
 
 import mmselfsup_rot  # noqa: F401
-from mmselfsup_rot.utils.rotation_set import (RotationSetError,
-                                              model_rotation_set,
-                                              share_rotation_set)
+from mmselfsup_rot.engine.rotation_set_config import (model_rotation_set,
+                                                      share_rotation_set)
+from mmselfsup_rot.utils.rotation_set import RotationSetError
 from tests.conftest import REPO
 
 
