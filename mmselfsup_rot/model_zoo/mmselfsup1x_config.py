@@ -449,7 +449,6 @@ class _Migration:
 
     def run(self, cfg: dict) -> dict:
         out: Dict[str, Any] = {}
-        pipelines = {}
         for key, value in cfg.items():
             if key.startswith('_'):
                 continue  # mmengine's bookkeeping (_base_, _scope_)
@@ -465,7 +464,7 @@ class _Migration:
                 out[key] = self.type_name(
                     dict(type=value), key, 'dataset', suffix='')
             elif key.endswith('_pipeline'):
-                out[key] = pipelines[key] = self.pipeline(value, key)
+                out[key] = self.pipeline(value, key)
             elif key.endswith('_dataloader'):
                 out[key] = self.dataloader(value, key)
             elif key == 'visualizer':

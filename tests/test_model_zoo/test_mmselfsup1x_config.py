@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.dataset import Compose
+from mmengine.dataset import Compose, default_collate
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
@@ -219,7 +219,7 @@ def test_unmappable_parts_fail_naming_the_key(tmp_path):
 
 
 def test_rotation_in_the_loader_states_the_direction(tmp_path, monkeypatch,
-                                                     capsys):
+                                                     capsys, mini_imagenet):
     lines, cfg = _migrate(PLAIN, tmp_path / 'migrated.py', monkeypatch, capsys,
                           '--rotate-in-loader')
     steps = [s.type for s in cfg.train_dataloader.dataset.pipeline]
@@ -232,7 +232,19 @@ def test_rotation_in_the_loader_states_the_direction(tmp_path, monkeypatch,
         'rot_label'
     ]
     assert 'flip_prob' not in cfg.model.data_preprocessor
-    _build_model(cfg)
+    # the loader's four views go through the model's preprocessor as they
+    # are, with the transform's labels
+    model = _build_model(cfg)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        pipeline = Compose(cfg.train_dataloader.dataset.pipeline)
+    folder = osp.join(mini_imagenet, 'train', 'n00000000')
+    packed = pipeline(
+        dict(img_path=osp.join(folder,
+                               sorted(os.listdir(folder))[0])))
+    assert packed['data_samples'].rot_label.tolist() == [0, 1, 2, 3]
+    batch = model.data_preprocessor(default_collate([packed]), training=True)
+    assert len(batch['inputs']) == 4
+    assert torch.isfinite(model(**batch, mode='loss')['loss'])
 
 
 @pytest.mark.slow
