@@ -1,6 +1,9 @@
 # Copyright (c) mmselfsup_rot contributors. All rights reserved.
-"""Pretrained weights for the benchmarks: a full RotationPred checkpoint or
-backbone-only weights, always read in torch's safe mode."""
+"""Pretrained weights for the benchmarks, always read in torch's safe mode:
+this project's checkpoints (full RotationPred or backbone-only), mmselfsup
+1.x rotation-pred checkpoints and official RotNet checkpoints, recognised
+from their keys and converted in memory (see
+:mod:`mmselfsup_rot.utils.checkpoint_formats`)."""
 import os
 import os.path as osp
 
@@ -8,9 +11,10 @@ import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 
-from mmselfsup_rot.utils.checkpoint import (backbone_state_dict,
-                                            load_checkpoint_file,
+from mmselfsup_rot.utils.checkpoint import (load_checkpoint_file,
                                             load_state_dict_checked)
+from mmselfsup_rot.utils.checkpoint_formats import (
+    load_pretrained_backbone, pretrained_backbone_state_dict)
 
 NO_WEIGHTS = ('', 'none', 'random')
 
@@ -20,8 +24,9 @@ def load_backbone_weights(backbone: nn.Module, path: str) -> None:
 
     Args:
         backbone (nn.Module): The backbone to fill.
-        path (str): A full model checkpoint (keys under ``backbone.``) or
-            backbone-only weights; ``'none'``/``'random'`` keeps the random
+        path (str): A checkpoint of a format
+            :func:`~mmselfsup_rot.utils.checkpoint_formats.\
+load_pretrained_backbone` reads; ``'none'``/``'random'`` keeps the random
             initialisation (the usual baseline).
 
     Raises:
@@ -30,7 +35,7 @@ def load_backbone_weights(backbone: nn.Module, path: str) -> None:
     if path is None or path.lower() in NO_WEIGHTS:
         print_log('No pretrained weights: random initialisation.', 'current')
         return
-    state = backbone_state_dict(load_checkpoint_file(path), source=path)
+    state = load_pretrained_backbone(path)
     unexpected = load_state_dict_checked(
         backbone, state, source=path)['unexpected']
     if unexpected:
@@ -43,7 +48,9 @@ def load_backbone_weights(backbone: nn.Module, path: str) -> None:
 def save_backbone_checkpoint(src: str,
                              dst: str,
                              prefix: str = 'backbone.') -> str:
-    """Write the backbone weights of ``src`` as ``{'state_dict':
+    """Write the backbone weights of ``src`` (any format that
+    :func:`~mmselfsup_rot.utils.checkpoint_formats.load_pretrained_backbone`
+    reads) as ``{'state_dict':
     {prefix + key: tensor}, 'meta': {'source_checkpoint': ...}}``, the form
     that configs load with ``init_cfg=dict(type='Pretrained',
     prefix='backbone.')``.
@@ -58,7 +65,7 @@ def save_backbone_checkpoint(src: str,
     """
     from mmselfsup_rot.utils.source_checkpoint import META_KEY, source_link
     checkpoint = load_checkpoint_file(src)
-    state = backbone_state_dict(checkpoint, source=src)
+    state = pretrained_backbone_state_dict(checkpoint, source=src)
     link = source_link(src, checkpoint)
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
     torch.save(

@@ -8,8 +8,9 @@ weights with ``init_cfg=dict(type='Pretrained', checkpoint=None,
 prefix='backbone.')`` (the backbone; for C4 detectors also the res5 shared
 head). :func:`run_transfer`
 
-1. reads the checkpoint in torch's safe mode (a full RotationPred
-   checkpoint or backbone-only weights), writes its backbone weights as
+1. reads the checkpoint in torch's safe mode (any format of
+   :func:`~mmselfsup_rot.utils.checkpoint_formats.load_pretrained_backbone`),
+   writes its backbone weights as
    ``<work_dir>/pretrained_backbone.pth`` and points those init_cfgs at it;
 2. builds the runner and, before any training, matches the checkpoint's
    keys and shapes against the receiving modules: loading is non-strict in
@@ -36,8 +37,7 @@ from mmselfsup_rot.datasets.checks import check_datasets
 from mmselfsup_rot.engine.hooks import (FinalMetricsHook, PretrainedLoadedHook,
                                         PretrainedMismatchError, key_examples)
 from mmselfsup_rot.engine.runner_setup import prepare_runner, unwrap_model
-from mmselfsup_rot.utils.checkpoint import (backbone_state_dict,
-                                            load_checkpoint_file)
+from mmselfsup_rot.utils.checkpoint_formats import load_pretrained_backbone
 from mmselfsup_rot.utils.source_checkpoint import write_source_record
 
 NO_PRETRAINED = ('none', 'random')
@@ -102,8 +102,7 @@ def prepare_pretrained(cfg: Config,
             'No pretrained weights: random initialisation of '
             f'{", ".join(paths)}.', 'current')
         return OrderedDict(), paths
-    state = backbone_state_dict(
-        load_checkpoint_file(pretrained), prefix=PREFIX, source=pretrained)
+    state = load_pretrained_backbone(pretrained, prefix=PREFIX)
     # Plain tensors under "backbone.": a file mmengine's Pretrained init
     # reads whatever the source format was. Each rank writes its own
     # temporary file and renames it, so concurrent ranks never see a

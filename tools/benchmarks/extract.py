@@ -27,8 +27,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--checkpoint',
         default='none',
-        help='full RotationPred checkpoint or backbone-only weights; '
-        '"none" extracts random-initialisation features')
+        help='checkpoint of this project, of mmselfsup 1.x or of the '
+        'official RotNet code (recognised from its keys); "none" extracts '
+        'random-initialisation features')
     parser.add_argument('--out-dir', required=True, help='output folder')
     parser.add_argument(
         '--splits', nargs='+', help='splits to extract (default: all)')
@@ -71,7 +72,9 @@ def main() -> None:
     from mmpretrain.registry import MODELS
     model = MODELS.build(cfg.model)
     model.init_weights()
-    load_backbone_weights(model.backbone, args.checkpoint)
+    from mmselfsup_rot.utils.checkpoint import CheckpointError
+    with errors_as_one_line(CheckpointError):
+        load_backbone_weights(model.backbone, args.checkpoint)
     if torch.cuda.is_available():
         model = model.cuda()
     loaders = cfg.extract_dataloaders

@@ -7,8 +7,11 @@
 #     bash LAUNCHER CONFIG PRETRAINED [GPUS] [options]
 #
 # CONFIG      the benchmark config;
-# PRETRAINED  a RotationPred checkpoint, backbone-only weights, or "none"
-#             (the random-initialisation baseline);
+# PRETRAINED  a checkpoint of this project (RotationPred or backbone-only),
+#             of mmselfsup 1.x (rotation-pred) or of the official RotNet
+#             code, recognised from its keys and converted in memory
+#             (mmselfsup_rot/utils/checkpoint_formats.py), or "none" (the
+#             random-initialisation baseline);
 # GPUS        processes on this node: the third argument when it is a
 #             number, else $GPUS, else 8 (mmselfsup's default);
 # options     passed on to the launcher's Python tool.

@@ -21,8 +21,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='mmdet or mmseg benchmark config')
     parser.add_argument(
         'pretrained',
-        help='RotationPred checkpoint or backbone-only weights; "none" for '
-        'the random-initialisation baseline')
+        help='checkpoint of this project, of mmselfsup 1.x or of the '
+        'official RotNet code (recognised from its keys); "none" for the '
+        'random-initialisation baseline')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--no-test',

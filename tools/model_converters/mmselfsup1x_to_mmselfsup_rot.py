@@ -17,69 +17,11 @@ Example:
         rotation-pred_r50_in1k.pth
 """
 import argparse
-from collections import OrderedDict
-from typing import Dict
 
 import torch
 
-from mmselfsup_rot.utils.checkpoint import (CheckpointError, get_state_dict,
-                                            load_checkpoint_file)
-
-Tensor = torch.Tensor
-#: Row ``i`` of the converted classifier is row ``CW_TO_CCW[i]`` of 1.x's:
-#: CCW 90 degrees = CW 270 degrees (label 3) and vice versa.
-CW_TO_CCW = (0, 3, 2, 1)
-
-
-def convert(checkpoint: dict,
-            keep_clockwise: bool = False) -> 'OrderedDict[str, Tensor]':
-    """Convert the weights of a loaded mmselfsup 1.x checkpoint.
-
-    Args:
-        checkpoint (dict): The loaded checkpoint.
-        keep_clockwise (bool): Keep 1.x's clockwise label order.
-
-    Returns:
-        OrderedDict: ``RotationPred`` weights (``backbone.*``,
-        ``head.fc.*``; a neck is kept as is).
-    """
-    if 'network' in checkpoint:
-        raise CheckpointError(
-            'This is an official RotNet checkpoint ("network" entry); use '
-            'rotnet_official_to_mmselfsup_rot.py.')
-    state: Dict[str, Tensor] = get_state_dict(checkpoint)
-    if 'head.fc.weight' in state and 'head.fc_cls.weight' not in state:
-        raise CheckpointError(
-            'Found head.fc.* (this project\'s RotationHead): the checkpoint '
-            'is already in mmselfsup_rot format.')
-    if 'head.fc_cls.weight' not in state:
-        heads = sorted({k for k in state if k.startswith('head.')})
-        prefixes = sorted({k.split('.')[0] for k in state})
-        raise CheckpointError(
-            'Not an mmselfsup 1.x rotation-pred checkpoint: expected '
-            f'head.fc_cls.weight, found head keys {heads[:6]} and key '
-            f'prefixes {prefixes[:8]}.')
-    weight = state['head.fc_cls.weight']
-    if weight.shape[0] != 4:
-        raise CheckpointError(
-            f'Expected a 4-way rotation classifier, found head.fc_cls with '
-            f'{weight.shape[0]} outputs (not a rotation-pred checkpoint?).')
-    out = OrderedDict()
-    for key, value in state.items():
-        if key.startswith('head.fc_cls.'):
-            name = key[len('head.fc_cls.'):]
-            if not keep_clockwise:
-                value = value[list(CW_TO_CCW)].clone()
-            out[f'head.fc.{name}'] = value
-        elif key.startswith(('backbone.', 'neck.')):
-            out[key] = value
-        elif key.startswith('data_preprocessor.'):
-            continue
-        else:
-            raise CheckpointError(
-                f'Unexpected key {key!r} in an mmselfsup 1.x rotation-pred '
-                'checkpoint.')
-    return out
+from mmselfsup_rot.utils.checkpoint import load_checkpoint_file
+from mmselfsup_rot.utils.checkpoint_formats import convert_mmselfsup1x
 
 
 def main() -> None:
@@ -92,7 +34,7 @@ def main() -> None:
         help='keep the clockwise label order of mmselfsup 1.x')
     args = parser.parse_args()
     checkpoint = load_checkpoint_file(args.src)
-    state = convert(checkpoint, args.keep_clockwise)
+    state = convert_mmselfsup1x(checkpoint, args.keep_clockwise)
     meta = dict(
         converted_from=args.src,
         source='mmselfsup 1.x',
