@@ -82,8 +82,8 @@ fail() {
     {
         say "error: $1 failed (exit $2); last lines of $LOG:"
         # (pip's notes about absent local mirror folders are left out)
-        grep -v "is ignored: it is neither a file nor a directory" "$LOG" |
-            tail -n 30 | sed 's/^/    /'
+        { grep -v "is ignored: it is neither a file nor a directory" "$LOG" ||
+            true; } | tail -n 30 | sed 's/^/    /'
         say "error: $1 failed; full log: $LOG"
     } >&2
     exit 1
