@@ -3,4 +3,5 @@
 # the RotationAccuracy metric take it from model.angles.
 _base_ = 'rotation-pred_nin-4b_1xb128-steplr-200e_cifar10.py'
 
-model = dict(angles='two_90_270')
+# No angle 0: the batch has no unrotated copy for the online probes (off).
+model = dict(angles='two_90_270', online_probe=None)

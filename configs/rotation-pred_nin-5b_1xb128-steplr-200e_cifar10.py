@@ -1,4 +1,10 @@
 # RotNet, NIN with 5 blocks, CIFAR-10 (same recipe as the 4-block model).
 _base_ = 'rotation-pred_nin-4b_1xb128-steplr-200e_cifar10.py'
 
-model = dict(backbone=dict(num_stages=5))
+model = dict(
+    backbone=dict(num_stages=5),
+    # the online probes of the 5 blocks
+    online_probe=dict(
+        stages=[0, 1, 2, 3, 4],
+        in_channels=[96, 192, 192, 192, 192],
+        stage_names=['block1', 'block2', 'block3', 'block4', 'block5']))

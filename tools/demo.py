@@ -11,8 +11,11 @@
    (``benchmarks/classification/digits/multi-head-linear_*``);
 4. prints the rotation accuracy and the per-layer probe table with the
    best-layer gain, writes them to ``probes.json`` with the commit, the
-   machine and the command of the run, and saves a figure (training curve
-   and per-layer probes).
+   machine and the command of the run, and saves a figure (training curve,
+   the online per-stage probes of the pretraining over the epochs, and the
+   per-layer probes);
+5. prints, for the last epoch, each stage's online probe (trained during
+   the pretraining) beside its offline probe (step 3).
 
 Every step goes through ``tools/train.py`` and the project's configs.
 """
@@ -37,6 +40,8 @@ PIXELS_PROBE_CFG = PROBE_DIR + \
 # Columns of the probe table: the input, then the ResNet-18 layers.
 LAYERS = ('pixels', 'stem', 'stage1', 'stage2', 'stage3', 'stage4')
 EPOCH = re.compile(r'Epoch\((?:train|val)\)\s*\[(\d+)\]')
+# The pretraining's online probes (OnlineProbeAccuracy), per stage.
+ONLINE_KEY = re.compile(r'^online-probe/(\w+)_top1$')
 
 
 def _last_epoch(log: str) -> int:
@@ -122,16 +127,47 @@ def summary_line(probes: Dict[str, Dict[str, float]]) -> str:
     return line
 
 
+def online_curves(pretrain_log: list) -> Dict[str, List[tuple]]:
+    """``{stage: [(epoch, top-1)]}`` of the pretraining's online probes."""
+    curves: Dict[str, List[tuple]] = {}
+    for record in pretrain_log:
+        for key, value in record.items():
+            match = ONLINE_KEY.match(key)
+            if match:
+                curves.setdefault(match.group(1), []).append(
+                    (int(record.get('step', 0)), float(value)))
+    return curves
+
+
+def online_vs_offline(online: Dict[str, List[tuple]],
+                      offline: Dict[str, float]) -> str:
+    """Last-epoch online probe vs offline probe per stage, as a markdown
+    table (``gap``: offline minus online, points)."""
+    lines = [
+        '| stage | online (last epoch) | offline | gap |',
+        '|---|---:|---:|---:|'
+    ]
+    for stage, curve in online.items():
+        last = curve[-1][1]
+        if stage in offline:
+            lines.append(f'| {stage} | {last:.2f} | {offline[stage]:.2f} | '
+                         f'{offline[stage] - last:+.2f} |')
+        else:
+            lines.append(f'| {stage} | {last:.2f} | - | - |')
+    return '\n'.join(lines)
+
+
 def plot(pretrain_log: list, probes: Dict[str, Dict[str, float]],
          out: str) -> None:
-    """Training curve (loss, rotation accuracy) and per-layer probes."""
+    """Training curve (loss, rotation accuracy), the online per-stage
+    probes over the epochs and the offline per-layer probes."""
     import numpy as np
 
     from mmselfsup_rot.visualization.curves import pyplot
     plt = pyplot()
     steps = [r for r in pretrain_log if 'loss' in r]
-    fig, (ax1, ax2) = plt.subplots(
-        1, 2, figsize=(12, 4.2), gridspec_kw=dict(width_ratios=[1, 1.4]))
+    fig, (ax1, ax3, ax2) = plt.subplots(
+        1, 3, figsize=(17, 4.2), gridspec_kw=dict(width_ratios=[1, 1, 1.4]))
     loss_line, = ax1.plot([r['iter'] for r in steps],
                           [r['loss'] for r in steps],
                           label='rotation loss',
@@ -146,6 +182,16 @@ def plot(pretrain_log: list, probes: Dict[str, Dict[str, float]],
                           color='tab:orange')
     twin.set_ylabel('rotation accuracy (%)')
     ax1.legend(handles=[loss_line, acc_line], loc='center right')
+    online = online_curves(pretrain_log)
+    for stage, curve in online.items():
+        ax3.plot(*zip(*curve), marker='.', label=stage)
+    ax3.set_xlabel('epoch')
+    ax3.xaxis.get_major_locator().set_params(integer=True)
+    ax3.set_ylabel('top-1 on held-out digits (%)')
+    ax3.set_ylim(0, 105)
+    ax3.set_title('Online linear probe per stage (during pretraining)')
+    if online:
+        ax3.legend(fontsize=8)
     colors = {
         'RotNet': 'tab:green',
         'random init': 'tab:gray',
@@ -255,8 +301,11 @@ def main() -> None:
     steps = 4
     seconds = {}
     pre_dir = osp.join(work_dir, 'pretrain')
+    # validated every epoch (the config's val_interval): the online curves
+    pre_schedule = [f'train_cfg.max_epochs={args.pretrain_epochs}'
+                    ] if args.pretrain_epochs else []
     seconds['pretrain'] = train(PRETRAIN_CFG, pre_dir,
-                                data_opts + schedule(args.pretrain_epochs),
+                                data_opts + pre_schedule,
                                 f'[1/{steps}] RotNet pretraining',
                                 epochs_of(PRETRAIN_CFG, args.pretrain_epochs))
     ckpts = sorted(
@@ -314,6 +363,11 @@ def main() -> None:
           'frozen ResNet-18:')
     print(probe_table(probes))
     print(summary_line(probes))
+    online = online_curves(pre_log)
+    if online:
+        print('online probe (trained during pretraining) vs offline probe '
+              '(frozen checkpoint), top-1 (%) at the last epoch:')
+        print(online_vs_offline(online, probes['RotNet']))
     print(f'figure: {figure}; table: {results}; '
           f'total {time.time() - total:.0f} s')
     if best_layer(probes['RotNet'])[1] <= best_layer(probes['random init'])[1]:

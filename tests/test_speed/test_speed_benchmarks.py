@@ -42,7 +42,7 @@ def test_rotation_speed_writes_table_and_json(tmp_path):
         '--size', '32', '--batch-size', '4', '--dataset-size', '8',
         '--workers', '0', '--steps', '2', '--warmup', '0', '--loader-rounds',
         '1', '--decode-rounds', '1', '--with-transform-step', '--device-flip',
-        '--out',
+        '--online-probe', '--out',
         str(out)
     ],
                     env=dict(OMP_NUM_THREADS='1'))
@@ -89,6 +89,16 @@ def test_rotation_speed_writes_table_and_json(tmp_path):
     assert train['ratio_full_vs_bare'] > 0
     assert train['paired_ratio_full_vs_bare'] > 0
     assert train['peak_device_mb'] is None
+    # the online-probe row: the same step with probes on all four stages
+    probe = run['online_probe']
+    assert probe['probe']['stages'] == [0, 1, 2, 3]
+    assert set(probe['step_s']) == {'full_on_device', 'full_probe'}
+    assert probe['ratio_probe_vs_full'] > 0
+    assert probe['paired_ratio_probe_vs_full'] > 0
+    for variant in ('full_on_device', 'full_probe'):
+        assert probe['memory'][variant]['peak_rss_mb'] > 0
+    assert probe['peak_rss_ratio_probe_vs_full'] > 0
+    assert 'online probes (resnet18, stages [0, 1, 2, 3])' in proc.stdout
 
 
 def test_two_processes_reproduce_one_process_loss_curve(tmp_path):

@@ -65,4 +65,18 @@ def test_figure_draws_the_probes(zoo_runs, probes, tmp_path):
     out = str(tmp_path / 'demo.png')
     DEMO['plot'](read_scalars(str(zoo_runs['pretrain'])), probes, out)
     with Image.open(out) as img:
-        assert img.size == (1200, 420)
+        assert img.size == (1700, 420)
+
+
+def test_online_probes_beside_the_offline_ones(zoo_runs, probes):
+    online = DEMO['online_curves'](read_scalars(str(zoo_runs['pretrain'])))
+    assert list(online) == ['stage1', 'stage2', 'stage3', 'stage4']
+    lines = DEMO['online_vs_offline'](online, probes['RotNet']).splitlines()
+    assert lines[0] == '| stage | online (last epoch) | offline | gap |'
+    stage, (_, last) = 'stage2', online['stage2'][-1]
+    offline = probes['RotNet'][stage]
+    assert lines[3] == (f'| {stage} | {last:.2f} | {offline:.2f} | '
+                        f'{offline - last:+.2f} |')
+    assert DEMO['online_vs_offline'](
+        dict(conv9=[(1, 50.)]),
+        {}) == '\n'.join(lines[:2] + ['| conv9 | 50.00 | - | - |'])

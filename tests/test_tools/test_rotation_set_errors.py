@@ -11,7 +11,7 @@ CFG = osp.join(
     REPO, 'configs',
     'rotation-pred_nin-4b-2rot-0-180_1xb128-steplr-200e_cifar10.py')
 LINE = ('error: rotation set mismatch: model angles (0, 180) vs '
-        'val_evaluator (RotationAccuracy) angles (0, 90, 180, 270); state '
+        'val_evaluator.0 (RotationAccuracy) angles (0, 90, 180, 270); state '
         'the set once in model.angles')
 
 
@@ -23,8 +23,9 @@ def test_two_rotation_sets_fail_in_one_line(tool, args, tmp_path):
     proc = run_tool(
         ['python', osp.join(REPO, 'tools', tool), CFG] + args + [
             '--work-dir',
-            str(tmp_path), '--cfg-options', 'val_evaluator.angles=four',
-            'test_evaluator.angles=four'
+            # the first metric; the second is the online probes'
+            str(tmp_path), '--cfg-options', 'val_evaluator.0.angles=four',
+            'test_evaluator.0.angles=four'
         ],
         check=False)
     assert proc.returncode == 1

@@ -111,3 +111,25 @@ def test_training_curves(zoo_runs, tmp_path):
     with mock.patch.object(sys, 'argv', argv):
         with pytest.raises(ValueError, match="keys \\['nope'\\] were not"):
             runpy.run_path(tool, run_name='__main__')
+
+
+def test_training_curves_draw_online_probe_stages_in_one_panel(
+        zoo_runs, tmp_path):
+    from mmselfsup_rot.visualization.curves import curve_panels, read_curves
+    stages = [f'online-probe/stage{i}_top1' for i in range(1, 5)]
+    assert set(stages) <= set(read_curves(str(zoo_runs['pretrain'])))
+    out = tmp_path / 'curves.png'
+    run_tool(
+        _tool('plot_curves.py') +
+        [str(zoo_runs['pretrain']),
+         str(out), '--keys', 'loss'] + stages)
+    with Image.open(out) as img:
+        assert img.size == (800, 320)  # loss | the four stages
+    assert curve_panels(['loss', 'multi-head/stem_top1'] + stages +
+                        ['multi-head/stage1_top1', 'rotation/accuracy']) == {
+                            'loss': ['loss'],
+                            'multi-head top1':
+                            ['multi-head/stem_top1', 'multi-head/stage1_top1'],
+                            'online-probe top1': stages,
+                            'rotation/accuracy': ['rotation/accuracy'],
+                        }

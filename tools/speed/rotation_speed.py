@@ -16,7 +16,11 @@ In one run it measures, on a miniature ImageNet written to disk as JPEGs:
   backbone's bare forward + backward + SGD step on the same rotated batch,
   alternated step by step and compared by medians (CPU time on the CPU,
   synchronised wall-clock time on CUDA);
-- peak host memory (RSS) and, on CUDA, peak device memory.
+- peak host memory (RSS) and, on CUDA, peak device memory;
+- with ``--online-probe``, the full step with online linear probes on every
+  ResNet stage (1000 classes) against the same step without them
+  (``full_probe`` vs ``full_on_device``): time alternated step by step,
+  peak memory of each variant in its own process.
 
 Example::
 
@@ -40,7 +44,8 @@ from mmselfsup_rot.speed.loaders import bench_decode, bench_loaders
 from mmselfsup_rot.speed.measure import machine_info
 from mmselfsup_rot.speed.report import format_table, write_report
 from mmselfsup_rot.speed.settings import SpeedSettings
-from mmselfsup_rot.speed.train_step import BACKBONES, bench_train, build_model
+from mmselfsup_rot.speed.train_step import (BACKBONES, bench_online_probe,
+                                            bench_train, build_model)
 from mmselfsup_rot.utils.provenance import provenance
 
 
@@ -114,6 +119,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='flip on the device (flip_prob=0.5) in the '
         'training steps')
+    parser.add_argument(
+        '--online-probe',
+        action='store_true',
+        help='also measure the step with online probes on every stage '
+        '(ResNets)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', default=None, help='JSON file to write')
     args = parser.parse_args(argv)
@@ -124,6 +134,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.dataset_size < args.batch_size:
         parser.error('--dataset-size must be at least --batch-size')
     return args
+
+
+def online_probe_line(run: dict) -> str:
+    """The online-probe row: step time and peak memory, probe vs none."""
+    res = run['online_probe']
+    line = (
+        f"online probes ({run['backbone']}, stages "
+        f"{res['probe']['stages']}): step "
+        f"{res['ratio_probe_vs_full']:.3f}x (medians), "
+        f"{res['paired_ratio_probe_vs_full']:.3f}x (paired) of "
+        f"full_on_device; peak RSS {res['peak_rss_ratio_probe_vs_full']:.3f}x"
+        f" ({res['memory']['full_probe']['peak_rss_mb']:.0f} vs "
+        f"{res['memory']['full_on_device']['peak_rss_mb']:.0f} MiB)")
+    if 'peak_device_ratio_probe_vs_full' in res:
+        line += (f', peak device '
+                 f"{res['peak_device_ratio_probe_vs_full']:.3f}x")
+    return line
 
 
 def main(argv=None) -> dict:
@@ -177,8 +204,14 @@ def main(argv=None) -> dict:
                               size)] = bench_loaders(root, settings, size)
             run['loader'] = loader_cache[(root, size)]
             run['train'] = bench_train(name, size, root, settings, device)
+            if args.online_probe:
+                run['online_probe'] = bench_online_probe(
+                    name, size, root, settings, device)
             report['runs'].append(run)
     print(format_table(report))
+    for run in report['runs']:
+        if 'online_probe' in run:
+            print(online_probe_line(run))
     write_report(report, args.out)
     return report
 

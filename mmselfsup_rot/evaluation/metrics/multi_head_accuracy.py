@@ -23,6 +23,9 @@ class MultiHeadAccuracy(BaseMetric):
             ``'multi-head'``.
     """
     default_prefix: Optional[str] = 'multi-head'
+    #: Data-sample fields of the scores and of the layer names.
+    scores_key = 'multi_head_scores'
+    names_key = 'layer_names'
 
     def __init__(self,
                  topk: Union[int, Sequence[int]] = (1, 5),
@@ -35,13 +38,13 @@ class MultiHeadAccuracy(BaseMetric):
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Keep every sample's per-layer scores and its label."""
         for sample in data_samples:
-            if 'multi_head_scores' not in sample:
+            if self.scores_key not in sample:
                 raise ValueError(
                     'MultiHeadAccuracy needs "multi_head_scores" in the '
                     'predictions: use it with MultiHeadLinearHead.')
-            self.layer_names = list(sample['layer_names'])
+            self.layer_names = list(sample[self.names_key])
             self.results.append(
-                (sample['multi_head_scores'].cpu(),
+                (sample[self.scores_key].cpu(),
                  int(torch.as_tensor(sample['gt_label']).view(-1)[0])))
 
     def compute_metrics(self, results: List) -> Dict[str, float]:

@@ -25,6 +25,9 @@ ProjectiveTransformSampler` or ``AffineTransformSampler``), with the
     concatenated features (:class:`~mmselfsup_rot.models.heads.\
 TransformDecoderHead`, mean squared error).
 
+    An ``online_probe`` (:class:`BasePretextTask`) reads the original
+    views.
+
     Args:
         backbone (dict): Encoder config.
         head (dict): Decoder head config.
@@ -33,20 +36,22 @@ TransformDecoderHead`, mean squared error).
         data_preprocessor (dict, optional): Preprocessor config; defaults to
             ``SelfSupDataPreprocessor``.
         init_cfg (dict, optional): Initialisation config.
+        online_probe (dict, optional): ``OnlineLinearProbe`` config.
     """
 
     def _encode_pair(self, inputs: List[torch.Tensor]) -> Tuple:
-        """Features of the original and the transformed views."""
+        """Features of the original and the transformed views, and the
+        probed outputs (the first ``N`` rows are the originals)."""
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
             raise ValueError(
                 f'{type(self).__name__} needs two views per image (original, '
                 'transformed): put ProjectiveTransformSampler or '
                 'AffineTransformSampler in the pipeline.')
         num = inputs[0].shape[0]
-        feats = self.extract_feat(torch.cat(inputs, dim=0))
+        feats, probe_feats = self.backbone_features(torch.cat(inputs, dim=0))
         orig = tuple(f[:num] for f in feats)
         trans = tuple(f[num:] for f in feats)
-        return orig, trans
+        return orig, trans, probe_feats
 
     def _targets(self, data_samples: List[DataSample],
                  device: torch.device) -> torch.Tensor:
@@ -61,10 +66,7 @@ TransformDecoderHead`, mean squared error).
 
     def extract_feat(self, inputs: torch.Tensor) -> Tuple[torch.Tensor]:
         """Encoder (and neck) features of a batch of images."""
-        feats = self.backbone(inputs)
-        if self.with_neck:
-            feats = self.neck(feats)
-        return feats
+        return self.backbone_features(inputs)[0]
 
     def loss(self, inputs: List[torch.Tensor],
              data_samples: List[DataSample]) -> Dict[str, torch.Tensor]:
@@ -78,21 +80,33 @@ TransformDecoderHead`, mean squared error).
         Returns:
             dict[str, Tensor]: The loss components of the head.
         """
-        orig, trans = self._encode_pair(inputs)
+        orig, trans, probe_feats = self._encode_pair(inputs)
         target = self._targets(data_samples, inputs[0].device)
-        return self.head.loss(orig, trans, target)
+        losses = self.head.loss(orig, trans, target)
+        if probe_feats is not None:
+            losses.update(
+                self.update_online_probe(probe_feats, data_samples,
+                                         self._original_rows(inputs)))
+        return losses
+
+    @staticmethod
+    def _original_rows(inputs: List[torch.Tensor]) -> torch.Tensor:
+        """Rows of the original views in the stacked pair."""
+        return torch.arange(inputs[0].shape[0], device=inputs[0].device)
 
     def predict(self,
                 inputs: List[torch.Tensor],
                 data_samples: Optional[List[DataSample]] = None,
                 **kwargs) -> List[DataSample]:
         """Predicted parameters ``pred_transform`` of every image."""
-        orig, trans = self._encode_pair(inputs)
+        orig, trans, probe_feats = self._encode_pair(inputs)
         pred = self.head(orig, trans)
         if data_samples is None:
             data_samples = [DataSample() for _ in range(len(pred))]
         for sample, value in zip(data_samples, pred):
             sample.set_field(value, 'pred_transform')
+        self.predict_online_probe(probe_feats, data_samples,
+                                  self._original_rows(inputs))
         return data_samples
 
 
@@ -117,11 +131,13 @@ GaussianTransformDecoderHead`), the likelihood term of AVT's lower bound
                 data_samples: Optional[List[DataSample]] = None,
                 **kwargs) -> List[DataSample]:
         """Predicted mean and log-variance of every image's parameters."""
-        orig, trans = self._encode_pair(inputs)
+        orig, trans, probe_feats = self._encode_pair(inputs)
         mean, log_var = self.head.predict_gaussian(orig, trans)
         if data_samples is None:
             data_samples = [DataSample() for _ in range(len(mean))]
         for sample, mu, lv in zip(data_samples, mean, log_var):
             sample.set_field(mu, 'pred_transform')
             sample.set_field(lv, 'pred_transform_log_var')
+        self.predict_online_probe(probe_feats, data_samples,
+                                  self._original_rows(inputs))
         return data_samples

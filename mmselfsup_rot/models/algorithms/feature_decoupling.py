@@ -130,6 +130,8 @@ class FeatureDecoupling(RotationPred):
         pretrained (str, optional): Checkpoint to initialise from.
         data_preprocessor (dict, optional): Preprocessor config.
         init_cfg (dict, optional): Initialisation config.
+        online_probe (dict, optional): An ``OnlineLinearProbe`` on the
+            unrotated copies, as in :class:`RotationPred`.
     """
 
     def __init__(self,
@@ -146,7 +148,8 @@ class FeatureDecoupling(RotationPred):
                  loss_weights: Optional[Dict[str, float]] = None,
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 online_probe: Optional[dict] = None) -> None:
         super().__init__(
             backbone=backbone,
             head=head,
@@ -155,7 +158,8 @@ class FeatureDecoupling(RotationPred):
             neck=neck,
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+            init_cfg=init_cfg,
+            online_probe=online_probe)
         self.nce_head = MODELS.build(nce_head)
         self.memory_bank = MODELS.build(memory_bank)
         weights = dict(cls=1.0, mse=1.0, nce=1.0)
@@ -206,7 +210,7 @@ class FeatureDecoupling(RotationPred):
         x, num_views = self._stack_views(inputs)
         labels = self._rot_labels(data_samples, num_views, x.device)
         indices = self._sample_indices(data_samples, x.device)
-        rot_feats, inv_feats = self.neck(self.backbone(x))
+        (rot_feats, inv_feats), probe_feats = self.backbone_features(x)
 
         weights = torch.ones_like(labels, dtype=rot_feats.dtype)
         if self.pu_active():
@@ -227,9 +231,14 @@ class FeatureDecoupling(RotationPred):
             inv_feats.mean(dim=0), indices, self.memory_bank)
         self.memory_bank.update(embeds, indices)
 
-        return dict(
+        losses = dict(
             loss_cls=rotation['loss'] * self.loss_weights['cls'],
             loss_mse=loss_mse * self.loss_weights['mse'],
             loss_nce=loss_nce * self.loss_weights['nce'],
             acc_rot=rotation['acc_rot'],
             pu_weight=weights.mean().detach())
+        if probe_feats is not None:
+            losses.update(
+                self.update_online_probe(probe_feats, data_samples,
+                                         self._unrotated_rows(labels)))
+        return losses

@@ -65,6 +65,9 @@ RotationDataPreprocessor` and into ``head.num_classes`` where the config
             ``SelfSupDataPreprocessor``. A ``RotationDataPreprocessor``
             takes the model's ``angles`` and ``clockwise`` by default.
         init_cfg (dict, optional): Initialisation config.
+        online_probe (dict, optional): An ``OnlineLinearProbe`` trained on
+            the class labels from the unrotated copies (angle 0) of the
+            batch; see :class:`BasePretextTask`. Defaults to None.
     """
 
     def __init__(self,
@@ -75,7 +78,8 @@ RotationDataPreprocessor` and into ``head.num_classes`` where the config
                  neck: Optional[dict] = None,
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 online_probe: Optional[dict] = None) -> None:
         angles = parse_angles(angles)
         clockwise = bool(clockwise)
         if isinstance(head, dict):
@@ -92,7 +96,8 @@ RotationDataPreprocessor` and into ``head.num_classes`` where the config
             head=head,
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+            init_cfg=init_cfg,
+            online_probe=online_probe)
         self.angles = angles
         self.clockwise = clockwise
         check_rotation_set(self.data_preprocessor, angles, clockwise,
@@ -148,10 +153,15 @@ RotationDataPreprocessor` and into ``head.num_classes`` where the config
                             List[torch.Tensor]]) -> Tuple[torch.Tensor]:
         """Backbone (and neck) features of all views, view-major."""
         x, _ = self._stack_views(inputs)
-        feats = self.backbone(x)
-        if self.with_neck:
-            feats = self.neck(feats)
-        return feats
+        return self.backbone_features(x)[0]
+
+    def _unrotated_rows(self, rot_labels: torch.Tensor) -> torch.Tensor:
+        """Rows of the stacked batch holding the angle-0 copies."""
+        if 0 not in self.angles:
+            raise ValueError(f'online_probe reads the unrotated copies, but '
+                             f'the rotation set {self.angles} has no 0.')
+        zero = self.angles.index(0)
+        return (rot_labels == zero).nonzero().view(-1)
 
     def loss(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
              data_samples: List[DataSample]) -> Dict[str, torch.Tensor]:
@@ -166,7 +176,13 @@ RotationDataPreprocessor` and into ``head.num_classes`` where the config
         """
         x, num_views = self._stack_views(inputs)
         labels = self._rot_labels(data_samples, num_views, x.device)
-        return self.head.loss(self.extract_feat(x), labels)
+        feats, probe_feats = self.backbone_features(x)
+        losses = self.head.loss(feats, labels)
+        if probe_feats is not None:
+            losses.update(
+                self.update_online_probe(probe_feats, data_samples,
+                                         self._unrotated_rows(labels)))
+        return losses
 
     def predict(self,
                 inputs: Union[torch.Tensor, List[torch.Tensor]],
@@ -186,7 +202,8 @@ RotationDataPreprocessor` and into ``head.num_classes`` where the config
             ``(360 - a) % 360``).
         """
         x, num_views = self._stack_views(inputs)
-        scores = self.head(self.extract_feat(x)).softmax(dim=1)
+        feats, probe_feats = self.backbone_features(x)
+        scores = self.head(feats).softmax(dim=1)
         num = x.shape[0] // num_views
         scores = scores.view(num_views, num, -1).transpose(0, 1)
         if data_samples is None:
@@ -199,4 +216,10 @@ RotationDataPreprocessor` and into ``head.num_classes`` where the config
             sample.set_field(score, 'rot_score')
             sample.set_field(pred, 'rot_pred')
             sample.set_field(angles[pred], 'rot_angle')
+        if probe_feats is not None:
+            rows = torch.arange(x.shape[0], device=x.device)
+            if 'rot_label' in data_samples[0]:
+                rows = self._unrotated_rows(
+                    self._rot_labels(data_samples, num_views, x.device))
+            self.predict_online_probe(probe_feats, data_samples, rows)
         return data_samples
