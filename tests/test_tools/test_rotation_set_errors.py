@@ -24,7 +24,9 @@ def test_two_rotation_sets_fail_in_one_line(tool, args, tmp_path):
         ['python', osp.join(REPO, 'tools', tool), CFG] + args + [
             '--work-dir',
             # the first metric; the second is the online probes'
-            str(tmp_path), '--cfg-options', 'val_evaluator.0.angles=four',
+            str(tmp_path),
+            '--cfg-options',
+            'val_evaluator.0.angles=four',
             'test_evaluator.0.angles=four'
         ],
         check=False)

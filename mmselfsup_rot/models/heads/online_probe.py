@@ -8,6 +8,8 @@ from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 from torch import nn
 
+from ..utils import feature_vector
+
 
 class _StageClassifier(nn.Module):
     """``BN(affine=False)`` + linear classifier of one stage, with the
@@ -99,6 +101,7 @@ class OnlineLinearProbe(BaseModule):
         self.lr = lr
         self.momentum = momentum
         self.seed = seed
+        self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifiers = nn.ModuleList(
             _StageClassifier(c, num_classes) for c in self.in_channels)
         self.init_weights()
@@ -120,16 +123,13 @@ class OnlineLinearProbe(BaseModule):
 
     def _pooled(self, index: int, feat: torch.Tensor) -> torch.Tensor:
         """Detached, globally pooled float32 ``(N, C)`` feature."""
-        feat = feat.detach().float()
-        if feat.dim() == 4:
-            feat = feat.mean(dim=(2, 3))
-        feat = feat.flatten(1)
-        if feat.shape[1] != self.in_channels[index]:
-            raise ValueError(
-                f'OnlineLinearProbe: stage {self.stage_names[index]} has '
-                f'{feat.shape[1]} channels, the config says '
-                f'{self.in_channels[index]}; set online_probe.in_channels.')
-        return feat
+        return feature_vector(
+            feat.detach().float(),
+            0,
+            self.pool,
+            self.in_channels[index],
+            f'OnlineLinearProbe stage {self.stage_names[index]}',
+            fix='set online_probe.in_channels')
 
     def _logits(self, index: int, feat: torch.Tensor, weight: torch.Tensor,
                 bias: torch.Tensor, training: bool) -> torch.Tensor:

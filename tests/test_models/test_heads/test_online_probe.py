@@ -88,5 +88,8 @@ def test_bad_configs():
     with pytest.raises(ValueError, match='lr > 0'):
         _probe(lr=0)
     probe = _probe()
-    with pytest.raises(ValueError, match='stage stage3 has 5 channels'):
+    with pytest.raises(
+            ValueError,
+            match='stage stage3 expects 6 input channels but the '
+            'feature has 5; set online_probe.in_channels'):
         probe([torch.randn(2, 4), torch.randn(2, 5)])
