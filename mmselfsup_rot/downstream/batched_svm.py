@@ -192,15 +192,22 @@ def _objectives(gram: Tensor, coef: Tensor, scores: Tensor, labels: Tensor,
 
 class _Preconditioner:
     """Woodbury inverse of ``U_F diag(lam) U_F^T + T_F`` per column, with
-    ``T = D + residual_diag``, kept up to date as free sets change."""
+    ``T = D + residual_diag``, kept up to date as free sets change.
+
+    The ``r x r`` cores ``diag(1 / lam) + U^T diag(w) U`` of all columns
+    are one product ``w^T (U * U)`` with the row-wise products of the basis
+    columns (upper triangle), updated on the rows whose weight changed.
+    """
 
     def __init__(self, factor: NystromFactor, inv_two_c: Tensor) -> None:
         self.basis = factor.basis
         self.resid = factor.residual_diag
-        num = inv_two_c.shape[1]
+        self.inv_eig = 1 / factor.eigvals
         rank = factor.eigvals.numel()
-        self.core = torch.diag_embed(1 / factor.eigvals).expand(
-            num, rank, rank).clone()
+        self.upper = torch.triu_indices(rank, rank, device=self.basis.device)
+        self.pairs = self.basis[:, self.upper[0]] * self.basis[:, self.upper[1]]
+        self.flat = self.basis.new_zeros(inv_two_c.shape[1],
+                                         self.upper.shape[1])
         self.inv_two_c = inv_two_c
         self.weight = torch.zeros_like(inv_two_c)
 
@@ -209,18 +216,19 @@ class _Preconditioner:
         denom = self.inv_two_c[:, cols] + self.resid[:, None]
         new = torch.where(free > 0, 1 / torch.where(free > 0, denom, 1.), 0.)
         delta = new - self.weight[:, cols]
-        for j, col in enumerate(cols.tolist()):
-            rows = delta[:, j].nonzero().squeeze(1)
-            if rows.numel():
-                part = self.basis[rows]
-                self.core[col] += (part * delta[rows, j, None]).T @ part
+        rows = (delta != 0).any(1).nonzero().squeeze(1)
+        if rows.numel():
+            self.flat[cols] += delta[rows].T @ self.pairs[rows]
         self.weight[:, cols] = new
 
     def factorise(self, cols: Tensor) -> Tuple[Tensor, Tensor]:
         """Per-column weights and Cholesky factors for :meth:`apply`."""
-        core = self.core[cols]
-        return self.weight[:, cols], torch.linalg.cholesky(
-            (core + core.mT) / 2)
+        rank = self.inv_eig.numel()
+        core = self.flat.new_zeros(len(cols), rank, rank)
+        core[:, self.upper[0], self.upper[1]] = self.flat[cols]
+        core = core + core.triu(1).mT
+        core.diagonal(dim1=1, dim2=2).add_(self.inv_eig)
+        return self.weight[:, cols], torch.linalg.cholesky(core)
 
     def apply(self, resid: Tensor, weight: Tensor, chol: Tensor) -> Tensor:
         scaled = weight * resid

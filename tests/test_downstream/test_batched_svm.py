@@ -53,7 +53,7 @@ def test_objective_equals_liblinear(method):
         weights = torch.where(labels > 0, 2., labels.abs())
         costs = weights * torch.tensor(COSTS, dtype=torch.float64)
         res = solve_squared_hinge(
-            gram, labels, costs, tol=1e-12, method=method, rank=16)
+            gram, labels, costs, tol=1e-10, method=method, rank=16)
         assert bool(res.converged.all())
         for col, cost in enumerate(COSTS):
             clf = LinearSVC(
@@ -77,7 +77,7 @@ def test_objective_equals_liblinear(method):
                 res.scores[:, col].numpy(),
                 clf.decision_function(x),
                 atol=1e-3 * np.abs(clf.decision_function(x)).max())
-            assert float(res.gap[col]) <= 1e-12
+            assert float(res.gap[col]) <= 1e-10
             assert (res.coef[ignored, col] == 0).all()
 
 
