@@ -85,8 +85,8 @@ def augmented_gram(features: Tensor) -> Tensor:
         Tensor: ``(n, n)`` Gram matrix of the augmented samples.
     """
     return torch.addmm(
-        features.new_ones(()).expand(len(features), len(features)),
-        features, features.T)
+        features.new_ones(()).expand(len(features), len(features)), features,
+        features.T)
 
 
 def nystrom(gram: Tensor, rank: int, seed: int = 0) -> NystromFactor:
@@ -205,7 +205,8 @@ class _Preconditioner:
         self.inv_eig = 1 / factor.eigvals
         rank = factor.eigvals.numel()
         self.upper = torch.triu_indices(rank, rank, device=self.basis.device)
-        self.pairs = self.basis[:, self.upper[0]] * self.basis[:, self.upper[1]]
+        self.pairs = self.basis[:, self.upper[0]] * self.basis[:,
+                                                               self.upper[1]]
         self.flat = self.basis.new_zeros(inv_two_c.shape[1],
                                          self.upper.shape[1])
         self.inv_two_c = inv_two_c
@@ -296,8 +297,8 @@ def solve_squared_hinge(gram: Tensor,
     coef = torch.zeros_like(labels) if init is None else init.to(gram) * inside
     scores = gram @ coef
     if method == 'direct' or (method == 'auto' and n <= DIRECT_MAX_ROWS):
-        return _solve_direct(gram, labels, costs, inv_two_c, coef, scores,
-                             tol, max_iter)
+        return _solve_direct(gram, labels, costs, inv_two_c, coef, scores, tol,
+                             max_iter)
     if factor is None:
         factor = nystrom(gram, rank, seed)
     precond = _Preconditioner(factor, inv_two_c)
@@ -311,8 +312,8 @@ def solve_squared_hinge(gram: Tensor,
     live = torch.arange(num)
     for _ in range(max_iter + 1):
         objective[live], gap[live], grad[live] = _objectives(
-            gram, coef[:, live], scores[:, live], labels[:, live],
-            costs[:, live])
+            gram, coef[:, live], scores[:, live], labels[:, live], costs[:,
+                                                                         live])
         if grad0 is None:
             grad0 = grad.clamp_min(torch.finfo(grad.dtype).tiny)
         done = (gap[live] <= tol).cpu()
@@ -341,8 +342,8 @@ def solve_squared_hinge(gram: Tensor,
 
 def _newton_point(gram: Tensor, start: Tensor, free: Tensor, y: Tensor,
                   inv_two_c: Tensor, precond: _Preconditioner, cols: Tensor,
-                  grad: Tensor, max_cg: int) -> Tuple[Tuple[Tensor, Tensor],
-                                                     int]:
+                  grad: Tensor,
+                  max_cg: int) -> Tuple[Tuple[Tensor, Tensor], int]:
     """Approximate ``(G~_FF + D_F)^{-1} y_F`` per column by preconditioned
     CG from ``start``; returns it with its scores ``G~ beta`` (all rows)
     and the number of CG steps (summed over columns).
@@ -421,8 +422,8 @@ def solve_cost_path(gram: Tensor, labels: Tensor, weights: Tensor,
 
 
 def _solve_direct(gram: Tensor, labels: Tensor, costs: Tensor,
-                  inv_two_c: Tensor, coef: Tensor, scores: Tensor,
-                  tol: float, max_iter: int) -> BatchedSVMResult:
+                  inv_two_c: Tensor, coef: Tensor, scores: Tensor, tol: float,
+                  max_iter: int) -> BatchedSVMResult:
     """Column by column: exact Newton points from a Cholesky factor of
     ``G~_FF + D_F``, then the exact line search (finite Newton)."""
     num = labels.shape[1]

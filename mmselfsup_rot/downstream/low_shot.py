@@ -93,10 +93,12 @@ def _batched_group(gram, x, test_x, test_t, sample, costs, folds, tol):
             lab[keep, j] = labels[keep]
         weights = np.where(lab > 0, POSITIVE_WEIGHT, np.abs(lab))
         index = torch.from_numpy(rows).to(gram.device)
-        path = solve_cost_path(gram[index][:, index],
-                               torch.from_numpy(lab).to(gram),
-                               torch.from_numpy(weights).to(gram), costs,
-                               tol=tol)
+        path = solve_cost_path(
+            gram[index][:, index],
+            torch.from_numpy(lab).to(gram),
+            torch.from_numpy(weights).to(gram),
+            costs,
+            tol=tol)
         for ci, res in enumerate(path):
             coefs[index, ci, cls] = res.coef[:, 0]
             results.append(res)
@@ -196,7 +198,8 @@ def low_shot_svm(train_features: np.ndarray,
         groups = [(s, ki) for ki in range(len(k_values))
                   for s in range(num_samples)]
         per_group = len(costs) * num_classes
-        for s, ki in track(groups, len(groups) * per_group, desc, progress,
+        for s, ki in track(groups,
+                           len(groups) * per_group, desc, progress,
                            lambda _: per_group):
             group_aps, group_cv, res, group_names = _batched_group(
                 gram, x, tx, test_targets, samples[s][ki], costs,
@@ -206,16 +209,16 @@ def low_shot_svm(train_features: np.ndarray,
             names += [
                 dict(sample=s, k=int(k_values[ki]), **n) for n in group_names
             ]
-        info = dict(solver=solver, device=device,
-                    **convergence_record(results, names))
+        info = dict(
+            solver=solver, device=device, **convergence_record(results, names))
     else:
         jobs = [(s, ki, ci, cls) for s in range(num_samples)
                 for ki in range(len(k_values)) for ci in range(len(costs))
                 for cls in range(num_classes)]
         out = parallel_map(
-            _fit_test,
-            [(train_x, samples[s][ki], test_x, test_targets, cls, costs[ci],
-              folds_of[k_values[ki]]) for s, ki, ci, cls in jobs],
+            _fit_test, [(train_x, samples[s][ki], test_x, test_targets, cls,
+                         costs[ci], folds_of[k_values[ki]])
+                        for s, ki, ci, cls in jobs],
             n_jobs,
             desc=desc,
             enabled=progress)
@@ -224,8 +227,9 @@ def low_shot_svm(train_features: np.ndarray,
             aps[s, ki, ci, cls], cv_aps[s, ki, ci, cls] = ap, cv_ap
             if not ok:
                 unconverged.append(
-                    dict(sample=s, k=int(k_values[ki]), cls=cls,
-                         cost=costs[ci]))
+                    dict(
+                        sample=s, k=int(k_values[ki]), cls=cls,
+                        cost=costs[ci]))
         info = dict(
             solver=solver,
             fits=sum(res[3] for res in out),
@@ -274,14 +278,17 @@ def aggregate_low_shot(
     rows = []
     for ki, k in enumerate(k_values):
         best = int(np.argmax(maps[:, ki].mean(axis=0)))
-        row = dict(k=int(k), cost=float(costs[best]),
-                   **_stats(maps[:, ki, best]), cost_selected_on='test')
+        row = dict(
+            k=int(k),
+            cost=float(costs[best]),
+            **_stats(maps[:, ki, best]),
+            cost_selected_on='test')
         if cv_ap is not None:
             row['cv'] = None
             if not np.isnan(cv_ap[:, ki]).any():
                 chosen = cv_ap[:, ki].argmax(axis=1)  # (samples, classes)
-                test_at = np.take_along_axis(aps[:, ki], chosen[:, None],
-                                             1)[:, 0]
+                test_at = np.take_along_axis(aps[:, ki], chosen[:, None], 1)[:,
+                                                                             0]
                 row['cv'] = dict(
                     **_stats(100. * test_at.mean(axis=1)),
                     cost_counts={

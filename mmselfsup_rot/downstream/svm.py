@@ -89,7 +89,8 @@ def class_samples(features: np.ndarray, targets: np.ndarray,
     return features[keep], labels
 
 
-def cv_splits(labels: np.ndarray, folds: int,
+def cv_splits(labels: np.ndarray,
+              folds: int,
               cls: int = 0) -> List[Tuple[np.ndarray, np.ndarray]]:
     """The cross-validation folds ``cross_val_score(cv=folds)`` uses for a
     classifier: unshuffled ``StratifiedKFold``, capped by the smaller
@@ -109,8 +110,7 @@ def cv_splits(labels: np.ndarray, folds: int,
         raise ValueError(
             f'Class {cls} has {pos} positive and {neg} negative training '
             'images; the cost cross-validation needs at least 2 of each.')
-    return list(
-        StratifiedKFold(n_splits).split(np.zeros(len(labels)), labels))
+    return list(StratifiedKFold(n_splits).split(np.zeros(len(labels)), labels))
 
 
 def fit_liblinear(cost: float, x: np.ndarray,
@@ -193,13 +193,14 @@ def convergence_record(results: Sequence[BatchedSVMResult],
         max_relative_gap=float(
             max(float(r.gap.max()) for r in results if r.gap.numel())),
         newton_iterations_max=int(
-            max(int(r.iterations.max()) for r in results
+            max(
+                int(r.iterations.max()) for r in results
                 if r.iterations.numel())),
         cg_steps=int(sum(r.cg_iterations for r in results)))
 
 
-def _batched_svm(train_x, train_t, test_x, test_t, costs, folds, device,
-                 tol, progress):
+def _batched_svm(train_x, train_t, test_x, test_t, costs, folds, device, tol,
+                 progress):
     num_classes = train_t.shape[1]
     dtype = torch.float64  # liblinear's precision, on every device
     x = torch.from_numpy(train_x).to(device, dtype)
@@ -261,8 +262,8 @@ def _batched_svm(train_x, train_t, test_x, test_t, costs, folds, device,
     aps = []
     for cls in range(num_classes):
         kept = test_t[:, cls] != -1
-        aps.append(voc_average_precision(test_t[kept, cls] > 0,
-                                         test[kept, cls]))
+        aps.append(
+            voc_average_precision(test_t[kept, cls] > 0, test[kept, cls]))
     record = convergence_record(results, names)
     return aps, best, cv_aps.tolist(), record
 
@@ -329,8 +330,9 @@ def svm_benchmark(train_features: np.ndarray,
             device=device,
             **record)
     out = parallel_map(
-        _fit_class, [(train_x, train_targets, test_x, test_targets, cls,
-                      costs, folds) for cls in range(num_classes)],
+        _fit_class,
+        [(train_x, train_targets, test_x, test_targets, cls, costs, folds)
+         for cls in range(num_classes)],
         n_jobs,
         desc=f'SVM: {num_classes} classes x {len(costs)} costs x {folds} '
         'folds (liblinear)',

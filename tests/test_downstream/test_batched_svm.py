@@ -27,8 +27,7 @@ def _problem(seed, num=70, dim=12):
     """Overlapping classes, positives weighted 2, some rows ignored."""
     rng = np.random.default_rng(seed)
     y = np.where(rng.random(num) < 0.3, 1., -1.)
-    x = rng.normal(0, 1, (num, dim)) + 0.8 * y[:, None] * (
-        np.arange(dim) < 3)
+    x = rng.normal(0, 1, (num, dim)) + 0.8 * y[:, None] * (np.arange(dim) < 3)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     ignored = rng.random(num) < 0.15
     return x, y, ignored
@@ -48,8 +47,8 @@ def test_objective_equals_liblinear(method):
         x, y, ignored = _problem(seed)
         keep = ~ignored
         gram = augmented_gram(torch.from_numpy(x))
-        labels = torch.from_numpy(np.where(keep, y, 0.))[:, None].repeat(
-            1, len(COSTS))
+        labels = torch.from_numpy(np.where(keep, y,
+                                           0.))[:, None].repeat(1, len(COSTS))
         weights = torch.where(labels > 0, 2., labels.abs())
         costs = weights * torch.tensor(COSTS, dtype=torch.float64)
         res = solve_squared_hinge(
@@ -57,13 +56,10 @@ def test_objective_equals_liblinear(method):
         assert bool(res.converged.all())
         for col, cost in enumerate(COSTS):
             clf = LinearSVC(
-                C=cost,
-                class_weight={
+                C=cost, class_weight={
                     1: 2,
                     -1: 1
-                },
-                tol=1e-8,
-                max_iter=10**6).fit(x[keep], y[keep])
+                }, tol=1e-8, max_iter=10**6).fit(x[keep], y[keep])
             ref = _primal(x[keep], y[keep], cost, clf.coef_[0],
                           clf.intercept_[0])
             ours = float(res.objective[col])
@@ -71,7 +67,8 @@ def test_objective_equals_liblinear(method):
             # the objective as liblinear's formula computes it from w, b
             beta = res.coef[:, col].numpy()
             assert _primal(x[keep], y[keep], cost, x.T @ beta,
-                           beta.sum()) == pytest.approx(ours, rel=1e-10)
+                           beta.sum()) == pytest.approx(
+                               ours, rel=1e-10)
             # and the same classifier
             np.testing.assert_allclose(
                 res.scores[:, col].numpy(),
@@ -118,8 +115,7 @@ def test_nystrom_is_below_the_gram_matrix():
     approx = factor.basis @ torch.diag(factor.eigvals) @ factor.basis.T
     assert torch.linalg.eigvalsh(gram - approx).min() > -1e-8
     np.testing.assert_allclose(
-        factor.residual_diag.numpy(),
-        (gram - approx).diagonal().numpy(),
+        factor.residual_diag.numpy(), (gram - approx).diagonal().numpy(),
         atol=1e-8)
 
 
@@ -212,10 +208,8 @@ def test_low_shot_batched_equals_liblinear(voc_features):
     np.testing.assert_allclose(
         ours_rec['cv_ap'][:, 1:], ref_rec['cv_ap'][:, 1:], atol=1e-3)
     rows = {
-        name: aggregate_low_shot(aps, (1, 2, 4), (1., 10., 100.),
-                                 rec['cv_ap'])
-        for name, aps, rec in (('ours', ours, ours_rec),
-                               ('ref', ref, ref_rec))
+        name: aggregate_low_shot(aps, (1, 2, 4), (1., 10., 100.), rec['cv_ap'])
+        for name, aps, rec in (('ours', ours, ours_rec), ('ref', ref, ref_rec))
     }
     for mine, theirs in zip(rows['ours'], rows['ref']):
         assert mine['cost'] == theirs['cost']

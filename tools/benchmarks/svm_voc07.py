@@ -153,8 +153,9 @@ def main() -> None:
                   'cross-validation on each low-shot sample (k >= 2):')
             print(f'| layer | {ks} |\n|---|' + '---|' * len(args.k_values))
             for layer, rows in low_shot.items():
-                cells = ' | '.join('n/a' if r['cv'] is None else
-                                   f'{r["cv"]["mean"]:.2f}' for r in rows)
+                cells = ' | '.join(
+                    'n/a' if r['cv'] is None else f'{r["cv"]["mean"]:.2f}'
+                    for r in rows)
                 print(f'| {layer} | {cells} |')
         print('\nlow-shot (published format, mean over samples): ' +
               '; '.join(f'{layer} ' + '/'.join(f'{r["mean"]:.2f}'

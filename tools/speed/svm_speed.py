@@ -84,9 +84,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def digit_scenes(num: int, pool: Dict[int, np.ndarray],
-                 rng: np.random.Generator, size: int,
-                 num_classes: int) -> Tuple[np.ndarray, np.ndarray]:
+def digit_scenes(num: int, pool: Dict[int,
+                                      np.ndarray], rng: np.random.Generator,
+                 size: int, num_classes: int) -> Tuple[np.ndarray, np.ndarray]:
     """``(num, size, size, 3)`` uint8 images and ``(num, C)`` 1/0/-1
     targets (present / absent / only difficult instances)."""
     images = np.zeros((num, size, size, 3), np.uint8)
@@ -100,8 +100,8 @@ def digit_scenes(num: int, pool: Dict[int, np.ndarray],
             cls = int(rng.integers(num_classes))
             glyphs = pool[cls % 10]
             difficult = rng.random() < 0.12
-            side = int(rng.integers(8, 12) if difficult else rng.
-                       integers(14, 27))
+            side = int(
+                rng.integers(8, 12) if difficult else rng.integers(14, 27))
             glyph = np.asarray(
                 Image.fromarray(glyphs[rng.integers(len(glyphs))]).resize(
                     (side, side), Image.BICUBIC), np.float32)[..., None] / 255
@@ -147,12 +147,8 @@ def make_features(args) -> Tuple[dict, dict]:
     data = {}
     for split, num, half in (('trainval', args.num_train, halves[0]),
                              ('test', args.num_test, halves[1])):
-        pool = {
-            d: glyphs[half][digits.target[half] == d]
-            for d in range(10)
-        }
-        images, targets = digit_scenes(num, pool, rng, args.size,
-                                       args.classes)
+        pool = {d: glyphs[half][digits.target[half] == d] for d in range(10)}
+        images, targets = digit_scenes(num, pool, rng, args.size, args.classes)
         data[split] = (resnet18_features(images, args.seed), targets)
     info = dict(
         description=(
@@ -188,11 +184,11 @@ def git_commit() -> Optional[str]:
 
 
 def _summary(res: dict, seconds: float) -> dict:
-    keep = ('mAP', 'ap', 'costs', 'fits', 'unconverged_count',
-            'unconverged', 'max_relative_gap', 'newton_iterations_max',
-            'cg_steps')
-    return dict(seconds=round(seconds, 2), **{k: res[k]
-                                              for k in keep if k in res})
+    keep = ('mAP', 'ap', 'costs', 'fits', 'unconverged_count', 'unconverged',
+            'max_relative_gap', 'newton_iterations_max', 'cg_steps')
+    return dict(
+        seconds=round(seconds, 2), **{k: res[k]
+                                      for k in keep if k in res})
 
 
 def _timed(func, *args, **kwargs):
@@ -207,18 +203,20 @@ def main(argv=None) -> dict:
     MMLogger.get_instance('svm_speed', log_level='WARNING')
     device = torch.device(args.device)
     report = dict(
-        created=datetime.datetime.now(datetime.timezone.utc).isoformat(
-            timespec='seconds'),
-        command='python ' + ' '.join([osp.relpath(__file__, REPO)] +
-                                     (sys.argv[1:] if argv is None else
-                                      list(argv))),
+        created=datetime.datetime.now(
+            datetime.timezone.utc).isoformat(timespec='seconds'),
+        command='python ' +
+        ' '.join([osp.relpath(__file__, REPO)] +
+                 (sys.argv[1:] if argv is None else list(argv))),
         commit=git_commit(),
         machine=machine_info(device),
         settings=vars(args))
     data, report['features'] = make_features(args)
     (train, train_t), (test, test_t) = data['trainval'], data['test']
-    print(f"features: {report['features']['seconds']:.1f} s, "
-          f"{report['features']['dims']} dims", flush=True)
+    print(
+        f"features: {report['features']['seconds']:.1f} s, "
+        f"{report['features']['dims']} dims",
+        flush=True)
     costs = (1.0, 10.0, 100.0)
     full, low = {}, {}
     res, sec = _timed(
@@ -232,8 +230,9 @@ def main(argv=None) -> dict:
         device=args.device,
         progress=True)
     full['batched'] = _summary(res, sec)
-    print(f'batched full protocol: {sec:.1f} s, mAP {res["mAP"]:.2f}',
-          flush=True)
+    print(
+        f'batched full protocol: {sec:.1f} s, mAP {res["mAP"]:.2f}',
+        flush=True)
     record = {}
     aps, sec = _timed(
         low_shot_svm,
@@ -252,8 +251,10 @@ def main(argv=None) -> dict:
     low['batched'] = dict(
         seconds=round(sec, 2),
         rows=aggregate_low_shot(aps, args.k_values, costs),
-        **{k: v
-           for k, v in record.items() if k != 'unconverged'})
+        **{
+            k: v
+            for k, v in record.items() if k != 'unconverged'
+        })
     print(f'batched low-shot grid: {sec:.1f} s', flush=True)
     report['batched_peak_rss_mb'] = round(peak_rss_mb(), 1)
     if device.type == 'cuda':
@@ -282,8 +283,9 @@ def main(argv=None) -> dict:
             map_diff_on_common_classes=float(
                 np.mean(ours['ap'][:ncls]) - ref['mAP']),
             costs_equal=ours['costs'][:ncls] == ref['costs'],
-            speedup=round(full['liblinear']['seconds_extrapolated'] /
-                          ours['seconds'], 2))
+            speedup=round(
+                full['liblinear']['seconds_extrapolated'] / ours['seconds'],
+                2))
         nsam = args.liblinear_samples or args.num_samples
         ref_record = {}
         ref_aps, sec = _timed(
@@ -304,8 +306,10 @@ def main(argv=None) -> dict:
             samples_run=nsam,
             seconds_extrapolated=round(sec * args.num_samples / nsam, 2),
             rows=aggregate_low_shot(ref_aps, args.k_values, costs),
-            **{k: v
-               for k, v in ref_record.items()})
+            **{
+                k: v
+                for k, v in ref_record.items()
+            })
         same = aggregate_low_shot(aps[:nsam], args.k_values, costs)
         low['comparison'] = dict(
             samples=nsam,
@@ -314,10 +318,12 @@ def main(argv=None) -> dict:
                 max(
                     abs(a['mean'] - b['mean'])
                     for a, b in zip(same, low['liblinear']['rows']))),
-            test_selected_costs_equal=[a['cost'] for a in same] ==
-            [b['cost'] for b in low['liblinear']['rows']],
-            speedup=round(low['liblinear']['seconds_extrapolated'] /
-                          low['batched']['seconds'], 2))
+            test_selected_costs_equal=[a['cost'] for a in same] == [
+                b['cost'] for b in low['liblinear']['rows']
+            ],
+            speedup=round(
+                low['liblinear']['seconds_extrapolated'] /
+                low['batched']['seconds'], 2))
     report['full_protocol'], report['low_shot'] = full, low
     print_table(report)
     write_report(report, args.out)
