@@ -136,7 +136,8 @@ def main() -> None:
                 f'({record["unconverged_count"]} of {record["fits"]} fits '
                 'hit their iteration limit)',
                 flush=True)
-    print(f'\n| layer | VOC07 SVM mAP |\n|---|---|  ({args.solver} solver)')
+    print(f'\nVOC07 SVM ({args.solver} solver):')
+    print('| layer | VOC07 SVM mAP |\n|---|---|')
     for layer, res in results.items():
         print(f'| {layer} | {res["mAP"]:.2f} |')
     plot_svm(results, osp.join(args.feature_dir, 'svm_voc07.png'))
