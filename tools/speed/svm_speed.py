@@ -219,6 +219,7 @@ def main(argv=None) -> dict:
         flush=True)
     costs = (1.0, 10.0, 100.0)
     full, low = {}, {}
+    report['full_protocol'], report['low_shot'] = full, low
     res, sec = _timed(
         svm_benchmark,
         train,
@@ -260,6 +261,7 @@ def main(argv=None) -> dict:
     if device.type == 'cuda':
         report['batched_peak_device_mb'] = round(
             torch.cuda.max_memory_allocated(device) / 2**20, 1)
+    write_report(report, args.out)
     if not args.skip_liblinear:
         ncls = args.liblinear_classes or args.classes
         ref, sec = _timed(
@@ -324,7 +326,6 @@ def main(argv=None) -> dict:
             speedup=round(
                 low['liblinear']['seconds_extrapolated'] /
                 low['batched']['seconds'], 2))
-    report['full_protocol'], report['low_shot'] = full, low
     print_table(report)
     write_report(report, args.out)
     return report
