@@ -25,9 +25,10 @@ from sklearn.metrics import average_precision_score
 
 from mmselfsup_rot.utils.progress import parallel_map, track
 from .batched_svm import augmented_gram, solve_cost_path
-from .svm import (DEFAULT_COSTS, POSITIVE_WEIGHT, SOLVERS, class_samples,
-                  convergence_record, cv_splits, decision_values,
-                  fit_liblinear, l2_normalize, voc_average_precision)
+from .svm import (DEFAULT_COSTS, POSITIVE_WEIGHT, SOLVERS, check_device,
+                  class_samples, convergence_record, cv_splits,
+                  decision_values, fit_liblinear, l2_normalize,
+                  voc_average_precision)
 
 K_VALUES = (1, 2, 4, 8, 16, 32, 64, 96)
 
@@ -191,8 +192,8 @@ def low_shot_svm(train_features: np.ndarray,
             f'{num_classes} classes, {solver})')
     if solver == 'batched':
         dtype = torch.float64  # liblinear's precision, on every device
-        x = torch.from_numpy(train_x).to(device, dtype)
-        tx = torch.from_numpy(test_x).to(device, dtype)
+        x = torch.from_numpy(train_x).to(check_device(device), dtype)
+        tx = torch.from_numpy(test_x).to(x.device, dtype)
         gram = augmented_gram(x)
         results, names = [], []
         groups = [(s, ki) for ki in range(len(k_values))

@@ -167,6 +167,15 @@ def problem_columns(targets: np.ndarray, cls: int, rows: np.ndarray,
     return labels, np.where(labels != 0, weights, 0.)
 
 
+def check_device(device: str) -> torch.device:
+    """The batched solver's device, or a clear error if it is absent."""
+    dev = torch.device(device)
+    if dev.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f'SVM device "{device}" requested, but torch sees '
+                         'no CUDA device; use --device cpu.')
+    return dev
+
+
 def stack_columns(columns: Sequence[tuple],
                   device: torch.device) -> Tuple[torch.Tensor, ...]:
     """``(n, P)`` tensors of the ``(labels, costs)`` columns."""
@@ -203,6 +212,7 @@ def _batched_svm(train_x, train_t, test_x, test_t, costs, folds, device, tol,
                  progress):
     num_classes = train_t.shape[1]
     dtype = torch.float64  # liblinear's precision, on every device
+    device = check_device(device)
     x = torch.from_numpy(train_x).to(device, dtype)
     gram = augmented_gram(x)
     factor = nystrom(gram, 128)
@@ -327,7 +337,7 @@ def svm_benchmark(train_features: np.ndarray,
             costs=best,
             cv_ap=cv_aps,
             solver=solver,
-            device=device,
+            device=str(device),
             **record)
     out = parallel_map(
         _fit_class,

@@ -224,3 +224,16 @@ def test_low_shot_batched_equals_liblinear(voc_features):
     # (2 positives) and 3 at k=4
     assert ref_rec['fits'] == ours_rec['fits'] == 18 + 18 * 3 + 18 * 4
     assert ours_rec['unconverged_count'] == 0
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU-only torch')
+def test_missing_cuda_device_is_a_clear_error():
+    x, y, _ = _problem(7, num=20)
+    targets = (y[:, None] > 0).astype(np.int64)
+    targets = np.hstack([targets, 1 - targets])
+    with pytest.raises(ValueError, match='no CUDA device'):
+        svm_benchmark(x, targets, x, targets, device='cuda')
+    with pytest.raises(ValueError, match='no CUDA device'):
+        low_shot_svm(x, targets, x, targets, k_values=(1, ), device='cuda')
+    with pytest.raises(ValueError, match='Unknown SVM solver'):
+        svm_benchmark(x, targets, x, targets, solver='sgd')
