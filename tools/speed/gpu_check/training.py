@@ -14,6 +14,7 @@ from typing import List, Optional
 
 from mmselfsup_rot.utils.launch import free_port
 from mmselfsup_rot.utils.logs import read_scalars
+from mmselfsup_rot.utils.mmcv_ops import has_compiled_ops
 from .context import MAIN_CFG, Outcome, SkipCheck
 
 DET_CFG = osp.join('benchmarks', 'mmdetection', 'voc0712',
@@ -227,6 +228,14 @@ def _transfer(ctx, area: str, config: str, options: List[str],
     return Outcome(summary=summary, figures=figures, failures=failures)
 
 
+def _require_compiled_ops(user: str) -> None:
+    """On the CPU rehearsal: skip without mmcv's compiled ops (a lite
+    mmcv); on the GPU the ops section and the CUDA probe decide."""
+    if not has_compiled_ops():
+        raise SkipCheck(f'{user} needs mmcv compiled ops; this mmcv has '
+                        'none (lite)')
+
+
 def data_roots(root: str) -> List[str]:
     """``--cfg-options`` pointing both training sets of a transfer config
     (a ``ConcatDataset`` of two) and its val/test sets at ``root``."""
@@ -242,11 +251,7 @@ def data_roots(root: str) -> List[str]:
 def check_transfer_det(ctx) -> Outcome:
     """The ``transfer_det`` section: VOC07+12 Faster R-CNN R50-C4."""
     if ctx.scale.on_cpu:
-        try:  # the CPU kernels of RoIAlign and nms
-            from mmcv.ops import get_compiling_cuda_version  # noqa: F401
-        except ImportError as exc:
-            raise SkipCheck('Faster R-CNN needs mmcv compiled ops (RoIAlign, '
-                            f'nms): {exc}') from None
+        _require_compiled_ops('Faster R-CNN')
     elif not ctx.shared.get('mmcv_cuda_ops', False):
         raise SkipCheck('Faster R-CNN needs mmcv CUDA ops (RoIAlign, nms): '
                         f"{ctx.shared.get('mmcv_ops_detail')}")
@@ -264,6 +269,8 @@ def check_transfer_det(ctx) -> Outcome:
 
 def check_transfer_seg(ctx) -> Outcome:
     """The ``transfer_seg`` section: VOC12aug FCN R50-D8."""
+    if ctx.scale.on_cpu:
+        _require_compiled_ops('mmseg')
     from mmselfsup_rot.datasets.miniature import make_voc
     devkit = make_voc(
         ctx.work('voc'),
