@@ -160,9 +160,9 @@ if problems:
     print('pre-flight failed: ' + '; '.join(problems))
     sys.exit(1)
 import mmcv, mmdet, mmengine, mmpretrain, mmseg, torch  # noqa: E401,E402
+gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'none'
 print(f'pre-flight ok: torch {torch.__version__} (CUDA {torch.version.cuda},'
-      f' GPU: {torch.cuda.get_device_name(0) if torch.cuda.is_available() '
-      f'else "none"}), mmcv {mmcv.__version__} (ops: {cuda_ops}), mmengine '
+      f' GPU: {gpu}), mmcv {mmcv.__version__} (ops: {cuda_ops}), mmengine '
       f'{mmengine.__version__}, mmpretrain {mmpretrain.__version__}, mmdet '
       f'{mmdet.__version__}, mmseg {mmseg.__version__}'
       + ''.join(f'; note: {n}' for n in notes))
@@ -171,7 +171,9 @@ rc=$?
 line="$(grep -E '^pre-flight (ok|failed)' "$LOG" | tail -1)"
 if [[ $rc != 0 ]]; then
     [[ $rc == 124 ]] && line="pre-flight: the imports took over 180 s"
-    fail "${line:-pre-flight failed (rc=$rc); see $LOG} ($((SECONDS - t0)) s)"
+    [[ -n "$line" ]] ||
+        line="pre-flight crashed (rc=$rc): $(grep -v '^\[' "$LOG" | tail -1)"
+    fail "$line ($((SECONDS - t0)) s; log: $LOG)"
 fi
 say "$line ($((SECONDS - t0)) s)"
 

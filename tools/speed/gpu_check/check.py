@@ -334,7 +334,8 @@ def run_gpu_check(repo: str,
     todo = [s for s in sections if not only or s.name in only]
     checks: list = []
 
-    def report_now(running: Optional[Section] = None) -> dict:
+    def report_now(running: Optional[Section] = None,
+                   stopped: bool = False) -> dict:
         later = todo[len(checks) + (running is not None):]
         shown = list(checks)
         if running is not None:
@@ -361,7 +362,7 @@ def run_gpu_check(repo: str,
             versions=stack,
             budget_s=float(budget_s),
             wall_s=wall_s,
-            complete=running is None and not later,
+            complete=not stopped and running is None and not later,
             checks=shown,
             targets=targets,
             summary=summarize(shown, targets))
@@ -379,7 +380,7 @@ def run_gpu_check(repo: str,
                 res = pending_record(section, f'did not finish: {why}')
                 res['status'], res['summary'] = 'fail', 'stopped'
                 checks.append(res)
-                _write(report_now(), out_dir)
+                _write(report_now(stopped=True), out_dir)
                 raise
             checks.append(res)
             line = f"[gpu_check] {res['name']}: {res['status']} " \
@@ -412,6 +413,8 @@ def _write(report: dict, folder: str) -> str:
         with open(osp.splitext(path)[0] + '.invalid.json', 'w') as f:
             json.dump(report, f, indent=2, default=str)
         raise
-    with open(osp.splitext(path)[0] + '.txt', 'w') as f:
+    table = osp.splitext(path)[0] + '.txt'
+    with open(table + '.tmp', 'w') as f:
         f.write(format_table(report) + '\n')
+    os.replace(table + '.tmp', table)
     return path

@@ -283,6 +283,10 @@ class Context:
                 raise BudgetExceeded(
                     f'{name} was stopped after {spent:.0f} s, at the end of '
                     f'the section budget (log: {log})') from None
+            except BaseException:  # the check itself is being stopped
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                raise
         with open(log) as f:
             output = f.read()
         return Process(returncode, output, log, time.perf_counter() - start)

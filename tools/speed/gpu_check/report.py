@@ -307,8 +307,10 @@ def write_report(report: dict, path: str) -> None:
     validate_report(report)
     text = json.dumps(report, indent=2)  # fails before the file is touched
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    with open(path, 'w') as f:
+    # whole or not at all: the check rewrites it while it runs
+    with open(path + '.tmp', 'w') as f:
         f.write(text + '\n')
+    os.replace(path + '.tmp', path)
 
 
 def load_report(path: str) -> dict:
