@@ -13,8 +13,9 @@
 #    version recorded in torch-setuptools.txt). Two light node images sit
 #    on top of it (a venv whose site-packages holds only setuptools and
 #    adds the stand-in's site-packages): "torch" with the setuptools torch
-#    brought (81: pkg_resources present) and "new" with setuptools >= 82
-#    (no pkg_resources). The stand-in itself is never modified again.
+#    brought (81: pkg_resources present), "new" with setuptools >= 82
+#    (no pkg_resources) and "none" without setuptools (no pkg_resources,
+#    no distutils). The stand-in itself is never modified again.
 # 2. The bundle is installed the offline way into a fresh folder:
 #    pip install --no-index --no-deps --target DIR BUNDLE_DIR/*.whl (timed).
 # 3. The plugin and the whole stack are imported from that folder, every
@@ -113,23 +114,30 @@ node_image() {
             --without-pip "$dir"
         site="$("$dir/bin/python" -c 'import sysconfig
 print(sysconfig.get_paths()["purelib"])')"
-        "$PY" -m pip install -q --disable-pip-version-check --no-deps \
-            --target "$site" "setuptools$spec" >&2
+        [[ -z "$spec" ]] ||
+            "$PY" -m pip install -q --disable-pip-version-check --no-deps \
+                --target "$site" "setuptools$spec" >&2
         echo "import site; site.addsitedir('$CORE_SITE')" \
             >"$site/zz_node_stand_in.pth"
     fi
     echo "$dir/bin/python"
 }
-IMAGES=(torch new)
+IMAGES=(torch new none)
 declare -A IMAGE_PY
 IMAGE_PY[torch]="$(node_image torch "$TORCH_SETUPTOOLS")"
 IMAGE_PY[new]="$(node_image new '>=82')"
+IMAGE_PY[none]="$(node_image none '')"
 for image in "${IMAGES[@]}"; do
     say "node image '$image': $("${IMAGE_PY[$image]}" - <<'EOF'
 import importlib.metadata as m
 import importlib.util as u
-print(f"setuptools {m.version('setuptools')}, pkg_resources "
-      f"{'present' if u.find_spec('pkg_resources') else 'absent'}")
+try:
+    tools = f"setuptools {m.version('setuptools')}"
+except m.PackageNotFoundError:
+    tools = 'no setuptools'
+print(f"{tools}, pkg_resources "
+      f"{'present' if u.find_spec('pkg_resources') else 'absent'}, "
+      f"distutils {'present' if u.find_spec('distutils') else 'absent'}")
 EOF
 )"
 done

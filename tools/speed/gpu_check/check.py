@@ -318,7 +318,7 @@ def run_gpu_check(repo: str,
     available, detail = _probe('the mmcv ops probe', mmcv_cuda_ops,
                                _no_cuda_ops)
     ctx.shared.update(mmcv_cuda_ops=available, mmcv_ops_detail=detail)
-    if not available:
+    if not available and not cpu_rehearsal:
         print(
             f'gpu_check: {detail}; the ops and transfer_det sections are '
             'skipped',
