@@ -3,6 +3,7 @@
 #
 #   bash tools/build_mmcv.sh --python PY --flavour lite|cpu|cuda [--out DIR]
 #                            [--verbose] [--preflight-only]
+#   bash tools/build_mmcv.sh --explain-log LOG   # first error of a build log
 #
 # PY is an interpreter (venv) that already has torch, setuptools<81 and
 # wheel. The path of the wheel is printed on the last line of stdout; all
@@ -53,13 +54,32 @@ FLAVOUR=
 OUT=
 VERBOSE=0
 PREFLIGHT_ONLY=0
+EXPLAIN_LOG=
 
 say() { echo "[build_mmcv] $*" >&2; }
 die() {
     say "error: $*"
     exit 1
 }
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; }
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; }
+# The first failing object and its first error, not pip's traceback.
+first_compile_error() {
+    # pip -v indents the build's output
+    local log="$1" failed err done_
+    failed="$(grep -m1 -E '^ *FAILED: ' "$log" | sed 's/^ *FAILED: //' || true)"
+    done_="$(grep -oE '^ *\[[0-9]+/[0-9]+\]' "$log" | tail -1 | tr -d ' ' ||
+        true)"
+    if [[ -n "$failed" ]]; then
+        err="$(sed -n '/^ *FAILED: /,$p' "$log" |
+            grep -m1 -E '(fatal )?error( #[0-9A-Za-z-]+)?:' |
+            sed 's/^ *//' || true)"
+        say "first failure${done_:+ (ninja at $done_)}: $failed"
+        say "  ${err:-no error line; see the log}"
+    else
+        err="$(grep -m1 -E '(fatal )?error:' "$log" | sed 's/^ *//' || true)"
+        say "first error: ${err:-none found; see the log}"
+    fi
+}
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -68,10 +88,16 @@ while [[ $# -gt 0 ]]; do
     --out) OUT="$2"; shift 2 ;;
     --verbose) VERBOSE=1; shift ;;
     --preflight-only) PREFLIGHT_ONLY=1; shift ;;
+    --explain-log) EXPLAIN_LOG="$2"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage; die "unknown argument: $1" ;;
     esac
 done
+if [[ -n "$EXPLAIN_LOG" ]]; then
+    [[ -f "$EXPLAIN_LOG" ]] || die "no log $EXPLAIN_LOG"
+    first_compile_error "$EXPLAIN_LOG"
+    exit 0
+fi
 case "$FLAVOUR" in
 lite | cpu | cuda) ;;
 *) usage; die "--flavour must be lite, cpu or cuda (got '$FLAVOUR')" ;;
@@ -401,21 +427,6 @@ cuda) export MMCV_WITH_OPS=1 FORCE_CUDA=1 ;;
 esac
 export MAX_JOBS="${MAX_JOBS:-$(nproc)}"
 LOG="$BUILD/build.log"
-# The first failing object and its first error, not pip's traceback.
-first_compile_error() {
-    local log="$1" failed err done_
-    failed="$(grep -m1 '^FAILED: ' "$log" || true)"
-    done_="$(grep -o '^\[[0-9]*/[0-9]*\]' "$log" | tail -1 || true)"
-    if [[ -n "$failed" ]]; then
-        err="$(sed -n '/^FAILED: /,$p' "$log" |
-            grep -m1 -E '(fatal )?error( #[0-9A-Za-z-]+)?:' || true)"
-        say "first failure ${done_:+(at object $done_)}: ${failed#FAILED: }"
-        say "  ${err:-$(sed -n '/^FAILED: /{n;n;p;q}' "$log")}"
-    else
-        err="$(grep -m1 -E '(fatal )?error:' "$log" || true)"
-        say "first error: ${err:-none found; see the log}"
-    fi
-}
 START=$(date +%s)
 say "building mmcv $MMCV_VERSION ($FLAVOUR${ARCH_LIST:+, arch $ARCH_LIST})" \
     "for $PYTAG / torch $TORCH_VER with MAX_JOBS=$MAX_JOBS," \

@@ -29,7 +29,7 @@ WHEELS = osp.join(
     osp.dirname(osp.dirname(torch.__file__)), 'nvidia',
     f"cu{(CUDA or '0').split('.')[0]}")
 
-pytestmark = pytest.mark.skipif(
+needs_cuda_wheels = pytest.mark.skipif(
     CUDA is None or not osp.isfile(osp.join(WHEELS, 'include', 'cusparse.h'))
     or shutil.which('g++') is None,
     reason='needs a CUDA build of torch from PyPI (its nvidia-* wheels '
@@ -102,6 +102,7 @@ def _preflight(home, tmp_path, **extra):
     return proc, time.perf_counter() - start
 
 
+@needs_cuda_wheels
 def test_system_nvcc_gets_the_headers_of_torchs_wheels(partial_toolkit,
                                                        tmp_path):
     proc, _ = _preflight(partial_toolkit, tmp_path)
@@ -128,6 +129,7 @@ def test_system_nvcc_gets_the_headers_of_torchs_wheels(partial_toolkit,
                           '-arch9.0')
 
 
+@needs_cuda_wheels
 def test_missing_header_stops_in_one_line_with_the_fix(partial_toolkit,
                                                        tmp_path):
     # as with a torch whose CUDA libraries are not pip wheels
@@ -150,6 +152,7 @@ def test_missing_header_stops_in_one_line_with_the_fix(partial_toolkit,
     assert seconds < 120  # a pre-flight, not an hour-long build
 
 
+@needs_cuda_wheels
 def test_a_folder_of_cuda_libraries_can_be_named(partial_toolkit, tmp_path):
     libs = tmp_path / 'libs' / 'include'
     libs.mkdir(parents=True)
@@ -160,3 +163,41 @@ def test_a_folder_of_cuda_libraries_can_be_named(partial_toolkit, tmp_path):
         partial_toolkit, tmp_path, MMCV_CUDA_LIBS_DIR=str(libs.parent))
     assert proc.returncode == 0, proc.stderr
     assert f"torch's nvidia-* wheels ({libs.parent})" in proc.stderr
+
+
+#: How ``pip wheel -v`` logs a failed ninja build (output indented).
+FAILED_BUILD = """\
+Building wheels for collected packages: mmcv
+  running build_ext
+  [34/136] c++ -MMD -MF box_iou_rotated.o.d -c box_iou_rotated.cpp
+  [35/136] /usr/local/cuda-13.0/bin/nvcc -c active_rotated_filter_cuda.cu
+  FAILED: /b/temp.linux-x86_64-cpython-312/cuda/active_rotated_filter_cuda.o
+  /usr/local/cuda-13.0/bin/nvcc --generate-dependencies-with-compile -c ...
+  In file included from /t/include/ATen/cuda/CUDAContext.h:4,
+  /t/include/ATen/cuda/CUDAContextLight.h:10:10: fatal error: cusparse.h: \
+No such file or directory
+  compilation terminated.
+  ninja: build stopped: subcommand failed.
+  Traceback (most recent call last):
+  RuntimeError: Error compiling objects for extension
+  error: subprocess-exited-with-error
+  note: This error originates from a subprocess
+  ERROR: Failed building wheel for mmcv
+"""
+
+
+def test_a_failed_build_is_explained_by_its_first_error(tmp_path):
+    log = tmp_path / 'build-failed.log'
+    log.write_text(FAILED_BUILD)
+    proc = subprocess.run(['bash', SCRIPT, '--explain-log',
+                           str(log)],
+                          capture_output=True,
+                          text=True,
+                          timeout=60)
+    assert proc.returncode == 0
+    assert proc.stderr.splitlines() == [
+        '[build_mmcv] first failure (ninja at [35/136]): '
+        '/b/temp.linux-x86_64-cpython-312/cuda/active_rotated_filter_cuda.o',
+        '[build_mmcv]   /t/include/ATen/cuda/CUDAContextLight.h:10:10: '
+        'fatal error: cusparse.h: No such file or directory'
+    ]
