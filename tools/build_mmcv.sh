@@ -66,7 +66,8 @@ usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; }
 first_compile_error() {
     # pip -v indents the build's output
     local log="$1" failed err done_
-    failed="$(grep -m1 -E '^ *FAILED: ' "$log" | sed 's/^ *FAILED: //' || true)"
+    failed="$(grep -m1 -E '^ *FAILED: ' "$log" | sed 's/^ *FAILED: //' ||
+        true)"
     done_="$(grep -oE '^ *\[[0-9]+/[0-9]+\]' "$log" | tail -1 | tr -d ' ' ||
         true)"
     if [[ -n "$failed" ]]; then
@@ -304,7 +305,7 @@ use_torch_cuda_libs() {
 # Compile one small .cu file with the compiler and flags of the build; on
 # failure name the first missing header or compiler error in one line.
 preflight() {
-    local dir="$BUILD/preflight" arch gencode=() flags log hdr err start
+    local dir="$BUILD/preflight" arch gencode=() flags log hdr err start pyinc
     mkdir -p "$dir"
     cat >"$dir/preflight.cu" <<'EOF'
 #include <ATen/cuda/CUDAContext.h>
@@ -316,9 +317,10 @@ EOF
         arch="${arch/./}"
         gencode=("-gencode=arch=compute_$arch,code=sm_$arch")
     fi
+    pyinc="$("$PY" -c 'import sysconfig
+print(sysconfig.get_paths()["include"])')"
     flags=(-I"$TORCH_DIR/include"
-        -I"$TORCH_DIR/include/torch/csrc/api/include"
-        -I"$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')"
+        -I"$TORCH_DIR/include/torch/csrc/api/include" -I"$pyinc"
         -std=c++20 --expt-relaxed-constexpr "${gencode[@]}")
     log="$dir/preflight.log"
     start=$(date +%s)
@@ -330,7 +332,8 @@ EOF
         return 0
     fi
     cp "$log" "$WHEEL_DIR/preflight-failed.log"
-    hdr="$(sed -n 's/.*fatal error: \([^:]*\): No such file or directory.*/\1/p' \
+    hdr="$(sed -n \
+        's/.*fatal error: \([^:]*\): No such file or directory.*/\1/p' \
         "$log" | head -1)"
     if [[ -n "$hdr" ]]; then
         die "pre-flight: $CUDA_HOME/bin/nvcc cannot find $hdr (included" \

@@ -93,8 +93,8 @@ if "$PY" -c 'import pkg_resources' >/dev/null 2>&1; then
     say "pkg_resources: the node's"
 else
     cp "$ROOT/tools/node_compat/pkg_resources.py" "$COMPAT/"
-    say "pkg_resources: none on the node (setuptools >= 82?): using" \
-        "tools/node_compat/pkg_resources.py (importlib.metadata)"
+    say "pkg_resources: none on the node (setuptools >= 82, or none):" \
+        "using tools/node_compat/pkg_resources.py (importlib.metadata)"
 fi
 if "$PY" -c 'from distutils import errors' >/dev/null 2>&1; then
     say "distutils: the node's"

@@ -259,7 +259,8 @@ for image in "${IMAGES[@]}"; do
         rc=$?
     secs=$(($(date +%s) - start))
     grep -h '^\[gpu_node_run\]' "$node_out/node_run.log" | sed 's/^/    /'
-    ALLOW_LITE="$ALLOW_LITE" "$NPY" - "$node_out/gpu_check.json" "$rc" <<'EOF' ||
+    ALLOW_LITE="$ALLOW_LITE" "$NPY" - "$node_out/gpu_check.json" "$rc" \
+        <<'EOF' ||
 import json
 import os
 import sys
