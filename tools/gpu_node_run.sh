@@ -74,6 +74,13 @@ say "bundle $BUNDLE: ${#WHEELS[@]} wheels," \
         sed 's/^/commit /')"
 say "checkout $ROOT, python $("$PY" -c 'import sys
 print(sys.version.split()[0])')"
+bundle_commit="$(sed -n 's/^commit: //p' "$BUNDLE/MANIFEST.txt" 2>/dev/null)"
+here="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || true)"
+if [[ -n "$bundle_commit" && -n "$here" && "$here" != "$bundle_commit"* &&
+    "$bundle_commit" != "$here"* ]]; then
+    say "warning: the bundle was built from commit $bundle_commit, this" \
+        "checkout is at $here"
+fi
 
 # ------------------------------------------------------------ 1. install
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/gpu_node.XXXXXX")"
