@@ -50,8 +50,8 @@ class Scale:
         seg_options (tuple): Extra ``--cfg-options`` of the segmentation
             transfer.
         on_cpu (bool): The runs are meant to use the CPU (a tool saying
-            so is not a failure; the detection transfer needs compiled
-            mmcv ops, not CUDA ones).
+            so is not a failure; the transfers need mmcv's compiled ops,
+            not CUDA ones, and are skipped without them).
     """
     imagenet: dict = field(default_factory=lambda: dict(IMAGENET))
     batch_size: int = BATCH_SIZE
