@@ -2,7 +2,8 @@
 # Build (or reuse) an mmcv 2.1.0 wheel for one Python + torch + flavour.
 #
 #   bash tools/build_mmcv.sh --python PY --flavour lite|cpu|cuda [--out DIR]
-#                            [--verbose]
+#                            [--verbose] [--preflight-only]
+#   bash tools/build_mmcv.sh --explain-log LOG   # first error of a build log
 #
 # PY is an interpreter (venv) that already has torch, setuptools<81 and
 # wheel. The path of the wheel is printed on the last line of stdout; all
@@ -23,6 +24,17 @@
 # into $CACHE/cuda/cuX.Y and combined with the CUDA headers and libraries
 # that torch's own nvidia-* dependencies put in the environment.
 # MMCV_CUDA_COMPILER=system|pypi|auto (default auto) forces the choice.
+# Either way the CUDA headers and libraries of torch's own nvidia-* wheels
+# (site-packages/nvidia/cuXX, or nvidia/*/ for CUDA 12 wheels) are put on
+# the include and library paths (CPATH, LIBRARY_PATH): a system toolkit that
+# has nvcc and the runtime but not the math libraries (cusparse.h,
+# cublas_v2.h, ... which ATen/cuda/CUDAContext.h includes) still builds.
+# MMCV_CUDA_LIBS_DIR=DIR (with include/ and lib/) replaces that folder;
+# MMCV_CUDA_LIBS_DIR=none uses the toolkit alone.
+# Before the long build a pre-flight compiles one small .cu file that
+# includes ATen/cuda/CUDAContext.h with the chosen compiler and flags (a few
+# seconds) and stops in one line naming a missing header and the fix.
+# --preflight-only stops after it (cuda flavour).
 #
 # Two fixes are applied to the sdist: `-std=c++17` becomes `-std=c++20`
 # (torch >= 2.10 headers need C++20), and the build runs without build
@@ -41,13 +53,34 @@ PY=python3
 FLAVOUR=
 OUT=
 VERBOSE=0
+PREFLIGHT_ONLY=0
+EXPLAIN_LOG=
 
 say() { echo "[build_mmcv] $*" >&2; }
 die() {
     say "error: $*"
     exit 1
 }
-usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2; }
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; }
+# The first failing object and its first error, not pip's traceback.
+first_compile_error() {
+    # pip -v indents the build's output
+    local log="$1" failed err done_
+    failed="$(grep -m1 -E '^ *FAILED: ' "$log" | sed 's/^ *FAILED: //' ||
+        true)"
+    done_="$(grep -oE '^ *\[[0-9]+/[0-9]+\]' "$log" | tail -1 | tr -d ' ' ||
+        true)"
+    if [[ -n "$failed" ]]; then
+        err="$(sed -n '/^ *FAILED: /,$p' "$log" |
+            grep -m1 -E '(fatal )?error( #[0-9A-Za-z-]+)?:' |
+            sed 's/^ *//' || true)"
+        say "first failure${done_:+ (ninja at $done_)}: $failed"
+        say "  ${err:-no error line; see the log}"
+    else
+        err="$(grep -m1 -E '(fatal )?error:' "$log" | sed 's/^ *//' || true)"
+        say "first error: ${err:-none found; see the log}"
+    fi
+}
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -55,14 +88,23 @@ while [[ $# -gt 0 ]]; do
     --flavour | --flavor) FLAVOUR="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --verbose) VERBOSE=1; shift ;;
+    --preflight-only) PREFLIGHT_ONLY=1; shift ;;
+    --explain-log) EXPLAIN_LOG="$2"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage; die "unknown argument: $1" ;;
     esac
 done
+if [[ -n "$EXPLAIN_LOG" ]]; then
+    [[ -f "$EXPLAIN_LOG" ]] || die "no log $EXPLAIN_LOG"
+    first_compile_error "$EXPLAIN_LOG"
+    exit 0
+fi
 case "$FLAVOUR" in
 lite | cpu | cuda) ;;
 *) usage; die "--flavour must be lite, cpu or cuda (got '$FLAVOUR')" ;;
 esac
+[[ "$PREFLIGHT_ONLY" == 0 || "$FLAVOUR" == cuda ]] ||
+    die "--preflight-only checks the CUDA compiler: use --flavour cuda"
 command -v "$PY" >/dev/null || die "python not found: $PY"
 PY="$(command -v "$PY")"
 [[ "$PY" == /* ]] || PY="$PWD/$PY"  # the build runs in another folder
@@ -76,15 +118,17 @@ pip_q() {
 }
 
 # ---------------------------------------------------------------- cache key
-read -r PYTAG TORCH_VER TORCH_CUDA < <("$PY" - <<'EOF'
+read -r PYTAG TORCH_VER TORCH_CUDA TORCH_DIR < <("$PY" - <<'EOF'
+import os.path as osp
 import sys
 try:
     import torch
     ver = torch.__version__.split('+')[0]
     cuda = torch.version.cuda or 'none'
+    where = osp.dirname(torch.__file__)
 except ImportError:
-    ver, cuda = 'none', 'none'
-print(f'cp{sys.version_info[0]}{sys.version_info[1]} {ver} {cuda}')
+    ver, cuda, where = 'none', 'none', 'none'
+print(f'cp{sys.version_info[0]}{sys.version_info[1]} {ver} {cuda} {where}')
 EOF
 )
 if [[ "$FLAVOUR" != lite && "$TORCH_VER" == none ]]; then
@@ -134,15 +178,17 @@ emit() {  # copy to --out if asked, print the path
 
 cached() { ls "$WHEEL_DIR"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -1; }
 
-if [[ -n "$(cached)" ]]; then
+if [[ "$PREFLIGHT_ONLY" == 0 && -n "$(cached)" ]]; then
     say "reusing cached $FLAVOUR wheel $(cached)"
     emit "$(cached)"
     exit 0
 fi
 # One build per key at a time; a second caller waits, then reuses.
-exec 9>"$WHEEL_DIR/.lock"
-flock 9
-if [[ -n "$(cached)" ]]; then
+if [[ "$PREFLIGHT_ONLY" == 0 ]]; then
+    exec 9>"$WHEEL_DIR/.lock"
+    flock 9
+fi
+if [[ "$PREFLIGHT_ONLY" == 0 && -n "$(cached)" ]]; then
     say "reusing cached $FLAVOUR wheel $(cached)"
     emit "$(cached)"
     exit 0
@@ -207,6 +253,102 @@ print(sysconfig.get_paths()["purelib"])')"
         "from $csite, CUDA_HOME=$home"
 }
 
+# The CUDA headers and libraries of torch's nvidia-* wheels: one folder
+# nvidia/cuXX (CUDA >= 13 wheels) or one folder per library (CUDA 12).
+torch_cuda_lib_dirs() {
+    local site major d
+    if [[ -n "${MMCV_CUDA_LIBS_DIR:-}" ]]; then
+        [[ "$MMCV_CUDA_LIBS_DIR" == none ]] && return 0
+        [[ -d "$MMCV_CUDA_LIBS_DIR/include" ]] ||
+            die "MMCV_CUDA_LIBS_DIR=$MMCV_CUDA_LIBS_DIR has no include/"
+        echo "$MMCV_CUDA_LIBS_DIR"
+        return 0
+    fi
+    site="$(dirname "$TORCH_DIR")"
+    major="${TORCH_CUDA%%.*}"
+    if [[ -d "$site/nvidia/cu$major/include" ]]; then
+        echo "$site/nvidia/cu$major"
+        return 0
+    fi
+    for d in "$site"/nvidia/*/; do
+        [[ -d "$d/include" ]] && echo "${d%/}"
+    done
+    return 0
+}
+
+use_torch_cuda_libs() {
+    local dirs=() d f base links="$BUILD/cuda_libs"
+    mapfile -t dirs < <(torch_cuda_lib_dirs)
+    if [[ ${#dirs[@]} == 0 ]]; then
+        local why="no nvidia-* wheels next to torch"
+        [[ -z "${MMCV_CUDA_LIBS_DIR:-}" ]] || why="MMCV_CUDA_LIBS_DIR=none"
+        say "CUDA headers and libraries: $CUDA_HOME only ($why)"
+        return 0
+    fi
+    # After the toolkit's own -I (CPATH comes after the command line), so
+    # the toolkit's headers win and the wheels fill in what it lacks.
+    mkdir -p "$links"
+    for d in "${dirs[@]}"; do
+        export CPATH="${CPATH:+$CPATH:}$d/include"
+        # the wheels ship only versioned names (libcusparse.so.12)
+        for f in "$d"/lib/lib*.so.*; do
+            [[ -e "$f" ]] || continue
+            base="$links/$(basename "${f%%.so.*}").so"
+            [[ -e "$base" ]] || ln -s "$f" "$base"
+        done
+    done
+    export LIBRARY_PATH="${LIBRARY_PATH:+$LIBRARY_PATH:}$links"
+    say "CUDA headers and libraries: $CUDA_HOME, then torch's nvidia-*" \
+        "wheels (${dirs[*]})"
+}
+
+# Compile one small .cu file with the compiler and flags of the build; on
+# failure name the first missing header or compiler error in one line.
+preflight() {
+    local dir="$BUILD/preflight" arch gencode=() flags log hdr err start pyinc
+    mkdir -p "$dir"
+    cat >"$dir/preflight.cu" <<'EOF'
+#include <ATen/cuda/CUDAContext.h>
+__global__ void preflight_kernel(float *x) { x[threadIdx.x] += 1.f; }
+EOF
+    arch="${ARCH_LIST%%[;, ]*}"
+    arch="${arch%+PTX}"
+    if [[ "$arch" =~ ^[0-9]+\.[0-9]+a?$ ]]; then
+        arch="${arch/./}"
+        gencode=("-gencode=arch=compute_$arch,code=sm_$arch")
+    fi
+    pyinc="$("$PY" -c 'import sysconfig
+print(sysconfig.get_paths()["include"])')"
+    flags=(-I"$TORCH_DIR/include"
+        -I"$TORCH_DIR/include/torch/csrc/api/include" -I"$pyinc"
+        -std=c++20 --expt-relaxed-constexpr "${gencode[@]}")
+    log="$dir/preflight.log"
+    start=$(date +%s)
+    if "$CUDA_HOME/bin/nvcc" "${flags[@]}" -c "$dir/preflight.cu" \
+        -o "$dir/preflight.o" >"$log" 2>&1 && [[ -s "$dir/preflight.o" ]]; then
+        say "pre-flight ok: ATen/cuda/CUDAContext.h compiles with" \
+            "$CUDA_HOME/bin/nvcc${gencode:+ (${gencode[0]#-gencode=})} in" \
+            "$(($(date +%s) - start)) s"
+        return 0
+    fi
+    cp "$log" "$WHEEL_DIR/preflight-failed.log"
+    hdr="$(sed -n \
+        's/.*fatal error: \([^:]*\): No such file or directory.*/\1/p' \
+        "$log" | head -1)"
+    if [[ -n "$hdr" ]]; then
+        die "pre-flight: $CUDA_HOME/bin/nvcc cannot find $hdr (included" \
+            "by ATen/cuda/CUDAContext.h); neither the toolkit nor torch's" \
+            "nvidia-* wheels have it: install torch from PyPI with its" \
+            "nvidia-* dependencies, use a complete CUDA $TORCH_CUDA toolkit," \
+            "or point MMCV_CUDA_LIBS_DIR at a folder with include/$hdr" \
+            "(log: $WHEEL_DIR/preflight-failed.log)"
+    fi
+    err="$(grep -m1 -i 'error' "$log" || head -1 "$log")"
+    die "pre-flight: $CUDA_HOME/bin/nvcc cannot compile a file including" \
+        "ATen/cuda/CUDAContext.h: ${err:-no output}" \
+        "(log: $WHEEL_DIR/preflight-failed.log)"
+}
+
 if [[ "$FLAVOUR" == cuda ]]; then
     SYS_NVCC=
     for c in "${CUDA_HOME:+$CUDA_HOME/bin/nvcc}" \
@@ -251,6 +393,12 @@ if [[ "$FLAVOUR" == cuda ]]; then
             "(CUDA_HOME=$CUDA_HOME)"
     else
         use_pypi_compiler
+    fi
+    use_torch_cuda_libs
+    preflight
+    if [[ "$PREFLIGHT_ONLY" == 1 ]]; then
+        say "pre-flight only: stopping before the build"
+        exit 0
     fi
 fi
 
@@ -300,8 +448,10 @@ else
         -w "$BUILD/raw") >"$LOG" 2>&1 || rc=$?
 fi
 if [[ "$rc" != 0 ]]; then
-    [[ "$VERBOSE" == 1 ]] || tail -40 "$LOG" >&2
-    die "mmcv build failed (rc=$rc)"
+    cp "$LOG" "$WHEEL_DIR/build-failed.log"
+    first_compile_error "$WHEEL_DIR/build-failed.log"
+    die "mmcv build failed (rc=$rc) after $(($(date +%s) - START)) s;" \
+        "full log: $WHEEL_DIR/build-failed.log"
 fi
 RAW="$(ls "$BUILD"/raw/mmcv-*.whl)"
 say "built $(basename "$RAW") in $(($(date +%s) - START)) s," \

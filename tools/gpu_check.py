@@ -16,11 +16,21 @@ a printed table (``OUT/gpu_check.txt``):
 - ``transfer_det`` / ``transfer_seg``: 20 iterations of the VOC C4 Faster
   R-CNN and VOC12aug FCN transfers through the launcher.
 
+The report is rewritten before each section (``complete: false``, the
+sections not yet finished recorded as not run), so a run that hangs or is
+stopped (SIGTERM, e.g. by ``timeout``) leaves the sections before it.
+
 Exit status: 0 when every section passed and every target was met, 1
 otherwise, 2 when no CUDA GPU is available (one line on stderr, before
 anything heavy is imported). Example::
 
     python tools/gpu_check.py --out work_dirs/gpu_check
+
+``--cpu-rehearsal`` needs no GPU: it loads every config the check uses
+(the transfer configs' ``mmdet::``/``mmseg::`` bases included) and runs
+train, test and both transfers for a few iterations on tiny images on the
+CPU, through the same code, to check an environment (an offline bundle)
+before a GPU is lent.
 
 See docs/speed.md ("GPU acceptance check").
 """
@@ -45,8 +55,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--budget',
         type=float,
-        default=480.0,
-        help='wall-time budget of the whole check in seconds')
+        help='wall-time budget of the whole check in seconds (default 480; '
+        '1380 with --cpu-rehearsal)')
     parser.add_argument(
         '--only', nargs='+', metavar='SECTION', help='run only these sections')
     parser.add_argument(
@@ -54,13 +64,23 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='keep the miniatures and training runs in OUT/work')
     parser.add_argument(
+        '--cpu-rehearsal',
+        action='store_true',
+        help='no GPU needed: load every config and run train, test and '
+        'both transfers for a few iterations on the CPU (checks an '
+        'environment such as an offline bundle; never recorded)')
+    parser.add_argument(
         '--record',
         action='store_true',
         help='also write the report to '
         'benchmarks/speed/results/<gpu>/gpu_check.{json,txt}')
     args = parser.parse_args(argv)
+    if args.budget is None:
+        args.budget = 1380.0 if args.cpu_rehearsal else 480.0
     if args.budget <= 0:
         parser.error('--budget must be positive')
+    if args.cpu_rehearsal and args.record:
+        parser.error('--record needs the GPU check, not --cpu-rehearsal')
     return args
 
 
@@ -86,28 +106,39 @@ def cuda_refusal() -> Optional[str]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    refusal = cuda_refusal()
+    refusal = None if args.cpu_rehearsal else cuda_refusal()
     if refusal:
         print(refusal, file=sys.stderr)
         return 2
     sys.path.insert(0, REPO)  # this checkout's package, not another one
-    from tools.speed.gpu_check import SECTION_NAMES, run_gpu_check
-    unknown = sorted(set(args.only or ()) - set(SECTION_NAMES))
+    from tools.speed.gpu_check import (REHEARSAL_NAMES, SECTION_NAMES, Stopped,
+                                       run_gpu_check)
+    names = REHEARSAL_NAMES if args.cpu_rehearsal else SECTION_NAMES
+    unknown = sorted(set(args.only or ()) - set(names))
     if unknown:
         print(
             f'gpu_check: unknown section(s) {", ".join(unknown)}; choose '
-            f'from {", ".join(SECTION_NAMES)}',
+            f'from {", ".join(names)}',
             file=sys.stderr)
         return 2
-    report = run_gpu_check(
-        REPO,
-        osp.abspath(args.out),
-        budget_s=args.budget,
-        only=args.only,
-        keep_work=args.keep_work,
-        record=args.record,
-        command=' '.join([osp.relpath(__file__, REPO)] +
-                         list(sys.argv[1:] if argv is None else argv)))
+    out = osp.abspath(args.out)
+    try:
+        report = run_gpu_check(
+            REPO,
+            out,
+            budget_s=args.budget,
+            only=args.only,
+            keep_work=args.keep_work,
+            record=args.record,
+            cpu_rehearsal=args.cpu_rehearsal,
+            command=' '.join([osp.relpath(__file__, REPO)] +
+                             list(sys.argv[1:] if argv is None else argv)))
+    except Stopped as exc:
+        print(
+            f'gpu_check: {exc}; the sections before are in '
+            f'{osp.join(out, "gpu_check.json")}',
+            file=sys.stderr)
+        return 1
     return 0 if report['summary']['accepted'] else 1
 
 

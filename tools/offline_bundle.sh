@@ -2,7 +2,8 @@
 # Write the wheels an air-gapped GPU node needs to run this project.
 #
 #   bash tools/offline_bundle.sh [--python 3.12] [--torch 2.11.0] \
-#       [--cuda-arch 9.0] [--python-bin /path/to/python3.12] OUT_DIR
+#       [--cuda-arch 9.0] [--python-bin /path/to/python3.12] \
+#       [--mmcv-flavour cuda|cpu|lite] OUT_DIR
 #
 # The target node is assumed to have Python, a CUDA build of torch (and
 # torchvision), numpy (1.x or 2.x), opencv-python(-headless), scikit-learn,
@@ -15,10 +16,13 @@
 #   - the small dependencies of those that such an image lacks;
 #   - this project as a wheel;
 #   - MANIFEST.txt (versions, sizes, sha256, the install command).
-# Install on the node (no index, no dependency resolution, seconds):
-#   pip install --no-index --no-deps --target DIR OUT_DIR/*.whl
-#   export PYTHONPATH=DIR:$PYTHONPATH
+# On the node, from a checkout of the bundle's commit (install, setuptools
+# fallbacks, import pre-flight, the GPU check under a time limit):
+#   bash tools/gpu_node_run.sh OUT_DIR RESULTS_DIR
 # Check a bundle on this machine: bash tools/verify_offline_bundle.sh OUT_DIR
+# --mmcv-flavour cpu|lite makes a bundle for that CPU rehearsal only (no
+# CUDA kernels; lite: no compiled ops at all), in minutes instead of the
+# CUDA build's hour; the MANIFEST says so.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,6 +31,7 @@ PYVER=3.12
 TORCH=2.11.0
 ARCH=9.0
 PYBIN=
+MMCV_FLAVOUR=cuda
 OUT=
 MAX_BYTES=$((64 * 1024 * 1024))
 
@@ -42,13 +47,19 @@ while [[ $# -gt 0 ]]; do
     --torch) TORCH="$2"; shift 2 ;;
     --cuda-arch) ARCH="$2"; shift 2 ;;
     --python-bin) PYBIN="$2"; shift 2 ;;
-    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --mmcv-flavour | --mmcv-flavor) MMCV_FLAVOUR="$2"; shift 2 ;;
+    -h | --help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) [[ -z "$OUT" ]] || die "one OUT_DIR only"; OUT="$1"; shift ;;
     esac
 done
 [[ -n "$OUT" ]] ||
-    die "usage: $0 [--python X.Y] [--torch X.Y.Z] [--cuda-arch A] OUT_DIR"
+    die "usage: $0 [--python X.Y] [--torch X.Y.Z] [--cuda-arch A]" \
+        "[--mmcv-flavour cuda|cpu|lite] OUT_DIR"
+case "$MMCV_FLAVOUR" in
+cuda | cpu | lite) ;;
+*) die "--mmcv-flavour must be cuda, cpu or lite" ;;
+esac
 
 # The stack (exact pins) and the dependencies such an image lacks, pinned to
 # the versions the project's environment (tools/bootstrap.sh) is tested
@@ -124,9 +135,12 @@ git -C "$ROOT" archive HEAD | tar -xf - -C "$SRC"
 # ------------------------------------------------------------------ mmcv
 # Last: the only step that may take long (waits for a build of the same
 # wheel already running).
-say "mmcv 2.1.0, cuda flavour, TORCH_CUDA_ARCH_LIST=$ARCH"
+say "mmcv 2.1.0, $MMCV_FLAVOUR flavour, TORCH_CUDA_ARCH_LIST=$ARCH"
+[[ "$MMCV_FLAVOUR" == cuda ]] ||
+    say "warning: a $MMCV_FLAVOUR mmcv has no CUDA kernels: this bundle" \
+        "is for the CPU rehearsal (tools/verify_offline_bundle.sh) only"
 TORCH_CUDA_ARCH_LIST="$ARCH" bash "$ROOT/tools/build_mmcv.sh" \
-    --python "$PY" --flavour cuda --out "$OUT" >/dev/null
+    --python "$PY" --flavour "$MMCV_FLAVOUR" --out "$OUT" >/dev/null
 
 # ----------------------------------------------------------------- check
 total=$(cat "$OUT"/*.whl | wc -c)
@@ -136,8 +150,10 @@ total=$(cat "$OUT"/*.whl | wc -c)
     echo "target: CPython $PYVER, torch $TORCH" \
         "(CUDA $("$PY" -c 'import torch; print(torch.version.cuda)'))," \
         "sm arch $ARCH"
-    echo "install: pip install --no-index --no-deps --target DIR $OUT/*.whl"
-    echo "         export PYTHONPATH=DIR:\$PYTHONPATH"
+    echo "mmcv: $MMCV_FLAVOUR$([[ "$MMCV_FLAVOUR" == cuda ]] ||
+        echo ' (no CUDA kernels: for the CPU rehearsal only)')"
+    echo "run: bash tools/gpu_node_run.sh $OUT RESULTS_DIR (in a checkout" \
+        "of this commit)"
     echo "total: $total bytes ($((total / 1024 / 1024)) MiB)"
     echo
     (cd "$OUT" && for w in *.whl; do

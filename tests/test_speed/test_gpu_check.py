@@ -6,8 +6,10 @@ The measurements themselves need a CUDA GPU (docs/speed.md)."""
 import json
 import os.path as osp
 import re
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
@@ -453,3 +455,58 @@ def test_sections_are_isolated_and_budgeted(tmp_path):
     rec = run_section(ctx, Section('echo', 'runs', 60, echo), 0)
     assert rec['status'] == 'fail'
     assert 'budget spent before echo' in rec['reason']
+
+
+def test_a_stopped_check_leaves_the_sections_before(tmp_path):
+    """SIGTERM (what ``timeout`` sends) while the second section of a CPU
+    rehearsal runs tools/train.py: the report keeps the first section,
+    records the second as stopped, the child run is killed and the exit
+    names the report."""
+    out = tmp_path / 'out'
+    proc = subprocess.Popen([
+        sys.executable, TOOL, '--cpu-rehearsal', '--only', 'configs', 'train',
+        '--out',
+        str(out)
+    ],
+                            env=_no_cuda_env(),
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE,
+                            text=True)
+    train_log = out / 'logs' / 'train-train.log'
+    try:
+        deadline = time.monotonic() + 240
+        while not train_log.exists() and proc.poll() is None:
+            assert time.monotonic() < deadline, 'train never started'
+            time.sleep(0.2)
+        # the report written before train: configs done, train pending
+        report = load_report(str(out / 'gpu_check.json'))
+        assert report['complete'] is False
+        assert [(c['name'], c['status'])
+                for c in report['checks']] == [('configs', 'pass'),
+                                               ('train', 'skip')]
+        assert report['checks'][1]['reason'] == (
+            'did not finish: the check stopped while train ran')
+        assert 'PARTIAL' in (out / 'gpu_check.txt').read_text()
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, stderr
+    assert stderr.splitlines()[-1] == (
+        'gpu_check: stopped by signal 15; the sections before are in '
+        f"{out / 'gpu_check.json'}")
+    report = load_report(str(out / 'gpu_check.json'))
+    assert report['complete'] is False
+    configs, train = report['checks']
+    assert configs['status'] == 'pass'
+    assert configs['figures']['models'][
+        'configs/' + osp.basename(MAIN_CFG)] == 'RotationPred'
+    assert (train['status'], train['summary'],
+            train['reason']) == ('fail', 'stopped',
+                                 'did not finish: stopped by signal 15')
+    assert report['summary']['accepted'] is False
+    # tools/train.py (its own process group) was killed with the check
+    size = train_log.stat().st_size
+    time.sleep(3)
+    assert train_log.stat().st_size == size

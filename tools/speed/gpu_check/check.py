@@ -11,6 +11,7 @@ import os.path as osp
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,7 +24,9 @@ from mmengine.logging import MMLogger
 from mmpretrain.utils import register_all_modules
 
 from mmselfsup_rot.speed.measure import machine_info
-from .context import BudgetExceeded, Context, Outcome, SkipCheck
+from .configs import check_configs
+from .context import (CPU_REHEARSAL, GPU_SCALE, BudgetExceeded, Context,
+                      Outcome, SkipCheck)
 from .data_bound import check_data_bound
 from .nccl_syncbn import check_nccl_syncbn
 from .ops import check_ops, mmcv_cuda_ops
@@ -66,6 +69,21 @@ SECTIONS = (
             check_transfer_seg),
 )
 SECTION_NAMES = tuple(s.name for s in SECTIONS)
+#: ``--cpu-rehearsal``: what runs without CUDA, at :data:`CPU_REHEARSAL`
+#: scale (generous budgets: a shared CPU).
+REHEARSAL_SECTIONS = (
+    Section('configs', 'every config loads, incl. mmdet::/mmseg:: bases', 120,
+            check_configs),
+    Section('train', 'tools/train.py, main config, 4 iterations on the CPU',
+            300, check_train),
+    Section('test', 'tools/test.py on the checkpoint, on the CPU', 120,
+            check_test),
+    Section('transfer_det', 'VOC0712 Faster R-CNN C4, 2 iterations on the '
+            'CPU', 420, check_transfer_det),
+    Section('transfer_seg', 'VOC12aug FCN R50-D8, 2 iterations on the CPU',
+            420, check_transfer_seg),
+)
+REHEARSAL_NAMES = tuple(s.name for s in REHEARSAL_SECTIONS)
 
 
 def _version(module: str) -> Optional[str]:
@@ -77,7 +95,10 @@ def _version(module: str) -> Optional[str]:
 
 def versions(mmcv_ops: str) -> Dict[str, Optional[str]]:
     """The software stack, in the order the table prints it."""
-    nccl = torch.cuda.nccl.version()
+    try:
+        nccl = torch.cuda.nccl.version()
+    except Exception:  # no NCCL in this build (or no CUDA at all)
+        nccl = None
     return dict(
         python=platform.python_version(),
         torch=torch.__version__,
@@ -196,15 +217,64 @@ def run_section(ctx: Context, section: Section, budget_s: float) -> dict:
     return record
 
 
+class Stopped(BaseException):
+    """SIGTERM (``timeout``, a batch system) arrived during the check."""
+
+
+def _raise_stopped(signum, frame):
+    raise Stopped(f'stopped by signal {signum}')
+
+
+def _probe(what: str, func: Callable, fallback):
+    """``func()``, or ``fallback(reason)`` when it raises: the check goes on
+    and the report says why."""
+    try:
+        return func()
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [''])[0]
+        return fallback(f'{what} failed: {type(exc).__name__}: {first}')
+
+
+def _no_cuda_ops(why: str) -> tuple:
+    return False, why
+
+
+def _unknown_gpu(why: str) -> dict:
+    return dict(gpu='unknown', error=why)
+
+
+def _torch_only(why: str) -> dict:
+    return dict(torch=torch.__version__, error=why)
+
+
+def pending_record(section: Section, reason: str) -> dict:
+    """The record of a section that has not finished (yet)."""
+    return dict(
+        name=section.name,
+        title=section.title,
+        status='skip',
+        summary='not run',
+        reason=reason,
+        wall_s=0.0,
+        budget_s=float(section.budget_s),
+        figures={},
+        targets=[])
+
+
 def run_gpu_check(repo: str,
                   out_dir: str,
                   budget_s: float = BUDGET_S,
                   only: Optional[Sequence[str]] = None,
                   keep_work: bool = False,
                   record: bool = False,
-                  command: str = '') -> dict:
+                  command: str = '',
+                  cpu_rehearsal: bool = False) -> dict:
     """Run the sections (``only`` those named, in the usual order), print
     the table and write ``OUT/gpu_check.json`` and ``OUT/gpu_check.txt``.
+
+    The report is also written before each section, with that section and
+    the later ones recorded as not run: a run that hangs or is killed
+    leaves the report of the sections before (``complete`` is False).
 
     Args:
         repo (str): Root of the checkout.
@@ -217,18 +287,25 @@ def run_gpu_check(repo: str,
         record (bool): Also copy the report into
             ``benchmarks/speed/results/<gpu>/`` of the checkout.
         command (str): The command line, for the report.
+        cpu_rehearsal (bool): Run :data:`REHEARSAL_SECTIONS` on the CPU
+            at :data:`CPU_REHEARSAL` scale instead (an environment check
+            without a GPU; the report is never recorded).
 
     Returns:
         dict: The report.
     """
     start = time.perf_counter()
+    sections = REHEARSAL_SECTIONS if cpu_rehearsal else SECTIONS
+    names = tuple(s.name for s in sections)
+    created = datetime.datetime.now(
+        datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
     register_all_modules(init_default_scope=True)
     # the speed probes build models in this process: no per-layer logs
     MMLogger.get_instance('gpu_check', log_level='WARNING')
-    unknown = sorted(set(only or ()) - set(SECTION_NAMES))
+    unknown = sorted(set(only or ()) - set(names))
     if unknown:
         raise ValueError(f'unknown section(s) {unknown}; choose from '
-                         f'{list(SECTION_NAMES)}')
+                         f'{list(names)}')
     os.makedirs(out_dir, exist_ok=True)
     if keep_work:
         work_dir = osp.join(out_dir, 'work')
@@ -236,24 +313,75 @@ def run_gpu_check(repo: str,
         os.makedirs(work_dir)
     else:
         work_dir = tempfile.mkdtemp(prefix='gpu_check_')
-    ctx = Context(repo, out_dir, work_dir)
-    available, detail = mmcv_cuda_ops()
+    ctx = Context(repo, out_dir, work_dir,
+                  CPU_REHEARSAL if cpu_rehearsal else GPU_SCALE)
+    available, detail = _probe('the mmcv ops probe', mmcv_cuda_ops,
+                               _no_cuda_ops)
     ctx.shared.update(mmcv_cuda_ops=available, mmcv_ops_detail=detail)
-    if not available:
+    if not available and not cpu_rehearsal:
         print(
             f'gpu_check: {detail}; the ops and transfer_det sections are '
             'skipped',
             file=sys.stderr,
             flush=True)
-    machine = gpu_facts()
-    checks = []
+    if cpu_rehearsal:
+        machine = dict(
+            machine_info(torch.device('cpu')), gpu='none (CPU rehearsal)')
+    else:
+        machine = _probe('gpu_facts()', gpu_facts, _unknown_gpu)
+    ops = detail if available else 'no CUDA kernels'
+    stack = _probe('versions()', lambda: versions(ops), _torch_only)
+    todo = [s for s in sections if not only or s.name in only]
+    checks: list = []
+
+    def report_now(running: Optional[Section] = None,
+                   stopped: bool = False) -> dict:
+        later = todo[len(checks) + (running is not None):]
+        shown = list(checks)
+        if running is not None:
+            shown.append(
+                pending_record(
+                    running, f'did not finish: the check stopped while '
+                    f'{running.name} ran'))
+        shown += [
+            pending_record(
+                s, 'not reached: the check stopped before this section')
+            for s in later
+        ]
+        wall_s = time.perf_counter() - start
+        targets = [
+            make_target('wall_time', 'whole check, wall-clock seconds', wall_s,
+                        '<=', budget_s)
+        ]
+        return dict(
+            schema=SCHEMA,
+            created=created,
+            command=command,
+            commit=git_commit(repo),
+            machine=machine,
+            versions=stack,
+            budget_s=float(budget_s),
+            wall_s=wall_s,
+            complete=not stopped and running is None and not later,
+            checks=shown,
+            targets=targets,
+            summary=summarize(shown, targets))
+
+    previous = signal.signal(signal.SIGTERM, _raise_stopped)
     try:
-        for section in SECTIONS:
-            if only and section.name not in only:
-                continue
+        for section in todo:
+            _write(report_now(running=section), out_dir)
             left = budget_s - (time.perf_counter() - start)
-            res = run_section(ctx, section,
-                              max(min(section.budget_s, left), 0))
+            try:
+                res = run_section(ctx, section,
+                                  max(min(section.budget_s, left), 0))
+            except (Stopped, KeyboardInterrupt) as exc:
+                why = str(exc) or 'interrupted'
+                res = pending_record(section, f'did not finish: {why}')
+                res['status'], res['summary'] = 'fail', 'stopped'
+                checks.append(res)
+                _write(report_now(stopped=True), out_dir)
+                raise
             checks.append(res)
             line = f"[gpu_check] {res['name']}: {res['status']} " \
                 f"({res['wall_s']:.1f} s) {res['summary']}"
@@ -261,42 +389,32 @@ def run_gpu_check(repo: str,
                 line += f" -- {res['reason']}"
             print(line, flush=True)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if not keep_work:
             shutil.rmtree(work_dir, ignore_errors=True)
-    wall_s = time.perf_counter() - start
-    targets = [
-        make_target('wall_time', 'whole check, wall-clock seconds', wall_s,
-                    '<=', budget_s)
-    ]
-    report = dict(
-        schema=SCHEMA,
-        created=datetime.datetime.now(
-            datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'),
-        command=command,
-        commit=git_commit(repo),
-        machine=machine,
-        versions=versions(detail if available else 'no CUDA kernels'),
-        budget_s=float(budget_s),
-        wall_s=wall_s,
-        checks=checks,
-        targets=targets,
-        summary=summarize(checks, targets))
-    table = format_table(report)
-    paths = [osp.join(out_dir, 'gpu_check.json')]
-    if record:
-        paths.append(
-            osp.join(repo, RESULTS_DIR, results_folder(machine['gpu']),
-                     'gpu_check.json'))
-    for path in paths:
-        try:
-            write_report(report, path)
-        except ReportError:
-            # keep what was measured for the bug report, then fail loudly
-            with open(osp.splitext(path)[0] + '.invalid.json', 'w') as f:
-                json.dump(report, f, indent=2, default=str)
-            raise
-        with open(osp.splitext(path)[0] + '.txt', 'w') as f:
-            f.write(table + '\n')
-    print(table)
+    report = report_now()
+    paths = [_write(report, out_dir)]
+    if record and not cpu_rehearsal:
+        folder = osp.join(repo, RESULTS_DIR, results_folder(machine['gpu']))
+        paths.append(_write(report, folder))
+    print(format_table(report))
     print('wrote ' + ', '.join(paths))
     return report
+
+
+def _write(report: dict, folder: str) -> str:
+    """Write ``folder/gpu_check.json`` and the table as ``.txt``; returns
+    the JSON's path."""
+    path = osp.join(folder, 'gpu_check.json')
+    try:
+        write_report(report, path)
+    except ReportError:
+        # keep what was measured for the bug report, then fail loudly
+        with open(osp.splitext(path)[0] + '.invalid.json', 'w') as f:
+            json.dump(report, f, indent=2, default=str)
+        raise
+    table = osp.splitext(path)[0] + '.txt'
+    with open(table + '.tmp', 'w') as f:
+        f.write(format_table(report) + '\n')
+    os.replace(table + '.tmp', table)
+    return path

@@ -29,6 +29,96 @@ IMAGENET = dict(
 BATCH_SIZE = 16
 
 
+@dataclass(frozen=True)
+class Scale:
+    """How big the runs of the train, test and transfer sections are.
+
+    The GPU check's scale is the default; :data:`CPU_REHEARSAL` runs the
+    same command lines on a few tiny images on the CPU (the offline node
+    rehearsal of tools/verify_offline_bundle.sh).
+
+    Args:
+        imagenet (dict): ``make_imagenet`` arguments of the miniature.
+        batch_size (int): Pretraining batch size.
+        train_epochs (int): Pretraining epochs.
+        transfer_iters (int): Fine-tuning iterations of each transfer.
+        voc_size (tuple): Width and height of the VOC miniature's images.
+        train_options (tuple): Extra ``--cfg-options`` of tools/train.py.
+        test_options (tuple): Extra ``--cfg-options`` of tools/test.py.
+        det_options (tuple): Extra ``--cfg-options`` of the detection
+            transfer.
+        seg_options (tuple): Extra ``--cfg-options`` of the segmentation
+            transfer.
+        on_cpu (bool): The runs are meant to use the CPU (a tool saying
+            so is not a failure; the transfers need mmcv's compiled ops,
+            not CUDA ones, and are skipped without them).
+    """
+    imagenet: dict = field(default_factory=lambda: dict(IMAGENET))
+    batch_size: int = BATCH_SIZE
+    train_epochs: int = 4  # x 50 steps of 16 images = 200 iterations
+    transfer_iters: int = 20
+    voc_size: tuple = (500, 375)  # VOC's typical image size
+    train_options: tuple = ()
+    test_options: tuple = ()
+    det_options: tuple = ()
+    seg_options: tuple = ()
+    on_cpu: bool = False
+
+    def train_iters(self) -> int:
+        """Pretraining iterations: epochs x steps per epoch."""
+        per_epoch = self.imagenet['num_classes'] * self.imagenet[
+            'train_per_class'] // self.batch_size
+        return self.train_epochs * per_epoch
+
+
+def _loaders(*keys: str) -> tuple:
+    return tuple(f'{loader}.{key}'
+                 for loader in ('val_dataloader', 'test_dataloader')
+                 for key in keys)
+
+
+#: The GPU check's runs.
+GPU_SCALE = Scale()
+#: Seconds-long CPU runs of the same command lines: 16 images of 48 px
+#: (one batch of the recipe's loader; batch 4, 1 epoch = 4 iterations),
+#: 2 transfer iterations on 80 x 64 VOC images with fewer proposals (the
+#: settings of the project's CPU tests of the transfers). Too few steps
+#: to ask for a falling loss.
+CPU_REHEARSAL = Scale(
+    imagenet=dict(
+        num_classes=4, train_per_class=4, val_per_class=1, size=48, seed=0),
+    batch_size=4,
+    train_epochs=1,
+    transfer_iters=2,
+    voc_size=(80, 64),
+    train_options=('train_dataloader.batch_size=4',
+                   'train_dataloader.num_workers=0',
+                   'train_dataloader.dataset.pipeline.1.scale=32'),
+    test_options=('test_dataloader.num_workers=0',
+                  'test_dataloader.dataset.pipeline.1.scale=40',
+                  'test_dataloader.dataset.pipeline.2.crop_size=32'),
+    det_options=('train_dataloader.batch_size=1',
+                 'default_hooks.logger.interval=1',
+                 'train_dataloader.num_workers=0',
+                 'model.train_cfg.rpn_proposal.max_per_img=50',
+                 'model.train_cfg.rcnn.sampler.num=16',
+                 'model.test_cfg.rpn.max_per_img=20',
+                 'model.test_cfg.rcnn.score_thr=0.0') +
+    tuple(f'train_dataloader.dataset.datasets.{i}.pipeline.2.scales='
+          '[(96,64),(112,80)]' for i in range(2)) +
+    _loaders('num_workers=0', 'dataset.pipeline.1.scale=(96,64)'),
+    seg_options=('train_dataloader.batch_size=1',
+                 'default_hooks.logger.interval=1',
+                 'train_dataloader.num_workers=0',
+                 'model.data_preprocessor.size=(64,64)') +
+    tuple(
+        f'train_dataloader.dataset.datasets.{i}.{key}' for i in range(2)
+        for key in ('pipeline.2.scale=(96,64)', 'pipeline.3.crop_size=(64,64)',
+                    'pipeline.6.size=(64,64)')) +
+    _loaders('num_workers=0', 'dataset.pipeline.1.scale=(96,64)'),
+    on_cpu=True)
+
+
 class SkipCheck(Exception):
     """A section's precondition is missing: the check is skipped."""
 
@@ -80,10 +170,16 @@ class Context:
         repo (str): Root of the checkout (configs/, tools/, benchmarks/).
         out_dir (str): Where the report and the logs go.
         work_dir (str): Where miniatures and training runs go.
+        scale (Scale): How big the runs are (default: the GPU check's).
     """
 
-    def __init__(self, repo: str, out_dir: str, work_dir: str) -> None:
+    def __init__(self,
+                 repo: str,
+                 out_dir: str,
+                 work_dir: str,
+                 scale: Scale = GPU_SCALE) -> None:
         self.repo = repo
+        self.scale = scale
         self.out_dir = out_dir
         self.work_dir = work_dir
         self.shared: Dict[str, object] = {}
@@ -126,12 +222,12 @@ class Context:
             from mmselfsup_rot.datasets.miniature import make_imagenet
             start = time.perf_counter()
             root = make_imagenet(
-                osp.join(self.work_dir, 'imagenet'), **IMAGENET)
+                osp.join(self.work_dir, 'imagenet'), **self.scale.imagenet)
             sizes = []
             for folder, _, files in os.walk(osp.join(root, 'train')):
                 sizes += [osp.getsize(osp.join(folder, f)) for f in files]
             self.shared['imagenet'] = dict(
-                IMAGENET,
+                self.scale.imagenet,
                 images=len(sizes),
                 jpeg_mean_kib=sum(sizes) / len(sizes) / 1024,
                 write_s=time.perf_counter() - start)
@@ -187,6 +283,10 @@ class Context:
                 raise BudgetExceeded(
                     f'{name} was stopped after {spent:.0f} s, at the end of '
                     f'the section budget (log: {log})') from None
+            except BaseException:  # the check itself is being stopped
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                raise
         with open(log) as f:
             output = f.read()
         return Process(returncode, output, log, time.perf_counter() - start)

@@ -15,6 +15,10 @@ A report is a plain dict (written as JSON)::
     checks    one dict per section (below)
     targets   run-wide targets (the wall-time budget)
     summary   counts, unmet targets and ``accepted``
+    complete  (optional) False in the report written before each section:
+              the running section and the later ones are recorded as
+              ``skip`` (not run), so a run that hangs or is killed leaves
+              the sections before it
 
 Each check has ``name``, ``title``, ``status`` (``pass``/``fail``/
 ``skip``), a one-line ``summary``, ``reason`` (why it failed or was
@@ -233,15 +237,23 @@ def _header(report: dict) -> List[str]:
         extras.append(f"{machine['memory_gib']} GiB")
     if extras:
         gpu += f" ({', '.join(extras)})"
-    stack = ', '.join(f'{k} {v}' for k, v in versions.items() if v is not None)
+    stack = ', '.join(f'{k} {v}' for k, v in versions.items()
+                      if v is not None and k != 'error')
     commit = report['commit'] or 'no git checkout'
-    return [
+    lines = [
         f"GPU acceptance check ({report['schema']})",
         f'GPU: {gpu}',
         f'stack: {stack}',
         f"run: {report['created']}, commit {commit}, "
         f"{report['wall_s']:.0f} s of a {report['budget_s']:.0f} s budget",
     ]
+    if report.get('complete') is False:
+        lines.append('PARTIAL: written before a section; the check did not '
+                     'finish (or is still running)')
+    for key in ('machine', 'versions'):
+        if report[key].get('error'):
+            lines.append(f"{key}: {report[key]['error']}")
+    return lines
 
 
 def _verdict(summary: dict, checks: Sequence[dict]) -> str:
@@ -295,8 +307,10 @@ def write_report(report: dict, path: str) -> None:
     validate_report(report)
     text = json.dumps(report, indent=2)  # fails before the file is touched
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    with open(path, 'w') as f:
+    # whole or not at all: the check rewrites it while it runs
+    with open(path + '.tmp', 'w') as f:
         f.write(text + '\n')
+    os.replace(path + '.tmp', path)
 
 
 def load_report(path: str) -> dict:

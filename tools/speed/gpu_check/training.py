@@ -14,24 +14,15 @@ from typing import List, Optional
 
 from mmselfsup_rot.utils.launch import free_port
 from mmselfsup_rot.utils.logs import read_scalars
-from .context import BATCH_SIZE, IMAGENET, MAIN_CFG, Outcome, SkipCheck
+from mmselfsup_rot.utils.mmcv_ops import has_compiled_ops
+from .context import MAIN_CFG, Outcome, SkipCheck
 
-TRAIN_EPOCHS = 4  # x 50 steps of 16 images = 200 iterations
-TRANSFER_ITERS = 20
 DET_CFG = osp.join('benchmarks', 'mmdetection', 'voc0712',
                    'faster-rcnn_r50-c4_8xb2-ms-24k_voc0712.py')
 SEG_CFG = osp.join('benchmarks', 'mmsegmentation', 'voc12aug',
                    'fcn_r50-d8_4xb4-20k_voc12aug-512x512.py')
 LAUNCHER = osp.join('tools', 'benchmarks', 'dist_train_transfer.sh')
-#: VOC miniatures at VOC's typical image size.
-VOC_SIZE = (500, 375)
 NO_CUDA = 'No CUDA device'  # what the project's tools say on the CPU
-
-
-def train_iters() -> int:
-    per_epoch = IMAGENET['num_classes'] * IMAGENET[
-        'train_per_class'] // BATCH_SIZE
-    return TRAIN_EPOCHS * per_epoch
 
 
 def logged_records(work_dir: str) -> List[dict]:
@@ -65,40 +56,51 @@ def _median(records: List[dict], key: str) -> Optional[float]:
     return statistics.median(values) if values else None
 
 
-def _common_failures(proc, tool: str) -> List[str]:
+def _common_failures(ctx, proc, tool: str) -> List[str]:
     failures = []
     if proc.returncode != 0:
         failures.append(f'{tool} exited with {proc.returncode}: '
                         f'{proc.last_error()} (log: {proc.log})')
-    if NO_CUDA in proc.output:
+    if NO_CUDA in proc.output and not ctx.scale.on_cpu:
         failures.append(f'{tool} ran on the CPU ("{NO_CUDA}" in its log)')
     return failures
 
 
 def check_train(ctx) -> Outcome:
     """The ``train`` section: ``tools/train.py`` with ``--amp``."""
+    scale = ctx.scale
     root = ctx.imagenet()
     work = ctx.work('run')
-    iters = train_iters()
-    proc = ctx.run([
-        sys.executable,
-        ctx.path('tools', 'train.py'),
-        ctx.path(MAIN_CFG), '--amp', '--auto-scale-lr', '--work-dir', work,
-        '--cfg-options', f'train_dataloader.dataset.data_root={root}',
-        f'train_cfg.max_epochs={TRAIN_EPOCHS}',
-        'default_hooks.logger.interval=10',
-        'default_hooks.checkpoint.interval=1', 'randomness.seed=0'
-    ], 'train')
-    failures = _common_failures(proc, 'tools/train.py')
+    iters = scale.train_iters()
+    proc = ctx.run(
+        [
+            sys.executable,
+            ctx.path('tools', 'train.py'),
+            ctx.path(MAIN_CFG),
+            '--amp',
+            '--auto-scale-lr',
+            '--work-dir',
+            work,
+            '--cfg-options',
+            f'train_dataloader.dataset.data_root={root}',
+            f'train_cfg.max_epochs={scale.train_epochs}',
+            'default_hooks.logger.interval=10',
+            # only the last epoch's checkpoint is read (by the test section)
+            f'default_hooks.checkpoint.interval={scale.train_epochs}',
+            'randomness.seed=0',
+            *scale.train_options
+        ],
+        'train')
+    failures = _common_failures(ctx, proc, 'tools/train.py')
     records = logged_records(work)
     curve = loss_curve(records)
     done = max(curve['iters'], default=0)
-    ckpt = osp.join(work, f'epoch_{TRAIN_EPOCHS}.pth')
+    ckpt = osp.join(work, f'epoch_{scale.train_epochs}.pth')
     if done != iters:
         failures.append(f'logged {done} of {iters} iterations')
     if not curve['finite']:
         failures.append('a logged loss is not finite')
-    if curve['losses'] and not curve['falling']:
+    if curve['losses'] and not curve['falling'] and not scale.on_cpu:
         failures.append(
             f"loss did not fall: {curve['first_quarter_mean']:.4f} in "
             f"the first quarter, {curve['last_quarter_mean']:.4f} in the "
@@ -112,11 +114,11 @@ def check_train(ctx) -> Outcome:
         config=MAIN_CFG,
         options='--amp --auto-scale-lr',
         iterations=done,
-        batch_size=BATCH_SIZE,
+        batch_size=scale.batch_size,
         loss=curve,
         median_iter_s=step_s,
         median_data_s=_median(records, 'data_time'),
-        source_img_s=BATCH_SIZE / step_s if step_s else None,
+        source_img_s=scale.batch_size / step_s if step_s else None,
         max_memory_mib=max((r['memory'] for r in records if 'memory' in r),
                            default=None),
         checkpoint=osp.basename(ckpt) if osp.isfile(ckpt) else None,
@@ -157,14 +159,15 @@ def check_test(ctx) -> Outcome:
         ctx.path('tools', 'test.py'),
         ctx.path(MAIN_CFG), ckpt, '--work-dir',
         ctx.work('run'), '--cfg-options',
-        f'test_dataloader.dataset.data_root={root}'
+        f'test_dataloader.dataset.data_root={root}', *ctx.scale.test_options
     ], 'test')
-    failures = _common_failures(proc, 'tools/test.py')
+    failures = _common_failures(ctx, proc, 'tools/test.py')
     metrics = parse_metrics(proc.output) or {}
     accuracy = metrics.get('rotation/accuracy')
     if accuracy is None:
         failures.append('tools/test.py printed no rotation/accuracy')
-    images = IMAGENET['num_classes'] * IMAGENET['val_per_class']
+    images = ctx.scale.imagenet['num_classes'] * ctx.scale.imagenet[
+        'val_per_class']
     return Outcome(
         summary=(f'rotation accuracy {accuracy:.1f}% on {images} val '
                  'images x 4 rotations'
@@ -177,10 +180,13 @@ def _transfer(ctx, area: str, config: str, options: List[str],
               result_key: str) -> Outcome:
     """Run the transfer launcher on one GPU and read its log."""
     ckpt = ctx.shared.get('checkpoint', 'none')
+    iters = ctx.scale.transfer_iters
     work = ctx.work('run')
+    # the metrics come from the validation after the last step: no
+    # checkpoint of the fine-tuned model (a few hundred MB) is written
     options = [
-        f'train_cfg.max_iters={TRANSFER_ITERS}',
-        'default_hooks.logger.interval=5', 'randomness.seed=0'
+        f'train_cfg.max_iters={iters}', 'default_hooks.logger.interval=5',
+        'default_hooks.checkpoint.save_last=False', 'randomness.seed=0'
     ] + options
     proc = ctx.run(
         [
@@ -191,15 +197,14 @@ def _transfer(ctx, area: str, config: str, options: List[str],
         area,
         env=ctx.env(PORT=str(free_port()), WORK_DIR=work))
     out = proc.output
-    failures = _common_failures(proc, osp.basename(LAUNCHER))
+    failures = _common_failures(ctx, proc, osp.basename(LAUNCHER))
     losses = [float(v) for v in re.findall(r' loss: ([-\d.e+naif]+)', out)]
     memory = [int(v) for v in re.findall(r' memory: (\d+)', out)]
     times = [float(v) for v in re.findall(r' time: ([\d.]+)', out)]
-    finished = re.search(
-        rf'Iter\(train\) \[ *{TRANSFER_ITERS}/{TRANSFER_ITERS}\]', out)
+    finished = re.search(rf'Iter\(train\) \[ *{iters}/{iters}\]', out)
     result = re.search(r'Transfer result of [^:]+: (.*)', out)
     if not finished:
-        failures.append(f'the log shows no iteration {TRANSFER_ITERS}')
+        failures.append(f'the log shows no iteration {iters}')
     if not losses or not all(math.isfinite(v) for v in losses):
         failures.append(f'losses not logged or not finite: {losses}')
     if result is None or result_key not in result.group(1):
@@ -209,7 +214,7 @@ def _transfer(ctx, area: str, config: str, options: List[str],
     figures = dict(
         config=config,
         pretrained=osp.basename(ckpt),
-        iterations=TRANSFER_ITERS,
+        iterations=iters,
         losses=losses,
         median_iter_s=statistics.median(times) if times else None,
         max_memory_mib=max(memory, default=None),
@@ -217,10 +222,18 @@ def _transfer(ctx, area: str, config: str, options: List[str],
         wall_s=proc.wall_s)
     origin = ('from the train section\'s checkpoint'
               if ckpt != 'none' else 'from random init (no checkpoint)')
-    summary = (f'{TRANSFER_ITERS} iterations {origin}, losses '
+    summary = (f'{iters} iterations {origin}, losses '
                f"{' '.join(f'{v:.3f}' for v in losses)}; "
                f"{figures['result'] or 'no result'}")
     return Outcome(summary=summary, figures=figures, failures=failures)
+
+
+def _require_compiled_ops(user: str) -> None:
+    """On the CPU rehearsal: skip without mmcv's compiled ops (a lite
+    mmcv); on the GPU the ops section and the CUDA probe decide."""
+    if not has_compiled_ops():
+        raise SkipCheck(f'{user} needs mmcv compiled ops; this mmcv has '
+                        'none (lite)')
 
 
 def data_roots(root: str) -> List[str]:
@@ -237,7 +250,9 @@ def data_roots(root: str) -> List[str]:
 
 def check_transfer_det(ctx) -> Outcome:
     """The ``transfer_det`` section: VOC07+12 Faster R-CNN R50-C4."""
-    if not ctx.shared.get('mmcv_cuda_ops', False):
+    if ctx.scale.on_cpu:
+        _require_compiled_ops('Faster R-CNN')
+    elif not ctx.shared.get('mmcv_cuda_ops', False):
         raise SkipCheck('Faster R-CNN needs mmcv CUDA ops (RoIAlign, nms): '
                         f"{ctx.shared.get('mmcv_ops_detail')}")
     from mmselfsup_rot.datasets.miniature import make_voc
@@ -245,20 +260,25 @@ def check_transfer_det(ctx) -> Outcome:
         ctx.work('voc'),
         years=('2007', '2012'),
         images_per_split=4,
-        size=VOC_SIZE,
+        size=ctx.scale.voc_size,
         with_segmentation=False)
-    return _transfer(ctx, 'mmdetection', DET_CFG, data_roots(f'{voc}/'),
+    return _transfer(ctx, 'mmdetection', DET_CFG,
+                     data_roots(f'{voc}/') + list(ctx.scale.det_options),
                      'pascal_voc/mAP')
 
 
 def check_transfer_seg(ctx) -> Outcome:
     """The ``transfer_seg`` section: VOC12aug FCN R50-D8."""
+    if ctx.scale.on_cpu:
+        _require_compiled_ops('mmseg')
     from mmselfsup_rot.datasets.miniature import make_voc
     devkit = make_voc(
         ctx.work('voc'),
         years=('2012', ),
         images_per_split=4,
-        size=VOC_SIZE,
+        size=ctx.scale.voc_size,
         num_aug=4)
-    return _transfer(ctx, 'mmsegmentation', SEG_CFG,
-                     data_roots(osp.join(devkit, 'VOC2012')), 'mIoU')
+    return _transfer(
+        ctx, 'mmsegmentation', SEG_CFG,
+        data_roots(osp.join(devkit, 'VOC2012')) + list(ctx.scale.seg_options),
+        'mIoU')
