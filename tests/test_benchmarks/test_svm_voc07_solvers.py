@@ -45,8 +45,8 @@ def test_svm_tool_solvers_and_low_shot_cost_selection(tmp_path):
     proc = run_tool([
         'python',
         osp.join(REPO, 'tools', 'benchmarks', 'svm_voc07.py'),
-        str(feats), '--low-shot', '--k-values', '1', '2', '--num-samples',
-        '2', '--low-shot-cost-selection', 'cv'
+        str(feats), '--low-shot', '--k-values', '1', '2', '--num-samples', '2',
+        '--low-shot-cost-selection', 'cv'
     ])
     out = proc.stdout
     assert 'VOC07 SVM (batched solver):' in out
