@@ -106,7 +106,11 @@ def test_ablation_configs_state_the_set_once(name, angles):
     assert 'angles' not in cfg.model.data_preprocessor
     assert 'num_classes' not in cfg.model.head
     share_rotation_set(cfg)
-    assert cfg.val_evaluator.angles == angles
+    # the CIFAR configs evaluate the online probes too: a list of metrics
+    metrics = cfg.val_evaluator if isinstance(cfg.val_evaluator,
+                                              list) else [cfg.val_evaluator]
+    rotation = [m for m in metrics if m.type == 'RotationAccuracy']
+    assert len(rotation) == 1 and rotation[0].angles == angles
     pipelines = [
         cfg.train_dataloader.dataset.pipeline,
         cfg.val_dataloader.dataset.pipeline
