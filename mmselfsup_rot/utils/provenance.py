@@ -84,12 +84,12 @@ def host_info() -> dict:
         omp_num_threads=os.environ.get('OMP_NUM_THREADS'))
 
 
-def command_line(script: str, argv: Sequence[str]) -> str:
+def command_line(script: str, argv: Sequence[str], repo: str = REPO) -> str:
     """The shell command that ran ``script`` with ``argv``, the script
-    relative to the repository (as typed from its root)."""
+    relative to ``repo`` (as typed from its root) when it lies inside it."""
     path = osp.abspath(script)
-    if path.startswith(REPO + os.sep):
-        path = osp.relpath(path, REPO)
+    if path.startswith(repo + os.sep):
+        path = osp.relpath(path, repo)
     return shlex.join(['python', path, *argv])
 
 

@@ -53,11 +53,13 @@ def test_outside_a_clone_nothing_is_claimed(tmp_path):
 
 def test_command_line_is_relative_to_the_repository_and_quoted():
     script = osp.join(REPO, 'tools', 'speed', 'rotation_speed.py')
+    # the checkout of the tests, also where the package is installed
+    # from elsewhere (an offline node's bundle)
     assert command_line(
-        script,
-        ['--out', 'a b.json'
-         ]) == ("python tools/speed/rotation_speed.py --out 'a b.json'")
-    assert command_line('/elsewhere/x.py', []) == 'python /elsewhere/x.py'
+        script, ['--out', 'a b.json'],
+        repo=REPO) == ("python tools/speed/rotation_speed.py --out 'a b.json'")
+    assert command_line(
+        '/elsewhere/x.py', [], repo=REPO) == 'python /elsewhere/x.py'
 
 
 def test_provenance_record(repo):
