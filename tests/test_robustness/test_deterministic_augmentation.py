@@ -31,6 +31,10 @@ TINY_RESNET = [
     'model.backbone.out_indices=[0]', 'model.backbone.stem_channels=8',
     'model.backbone.base_channels=8', 'model.head.in_channels=8'
 ]
+# the digits config's online probe follows the one stage
+TINY_PROBE = [
+    'model.online_probe.stages=[0]', 'model.online_probe.in_channels=[8]'
+]
 EPOCHS = 3
 
 
@@ -73,7 +77,7 @@ def _digits_options(root, workers):
         f'train_cfg.max_epochs={EPOCHS}',
         'default_hooks.checkpoint.interval=1',
         'default_hooks.logger.interval=1',
-    ] + TINY_RESNET
+    ] + TINY_RESNET + TINY_PROBE
 
 
 @pytest.fixture(scope='module')
@@ -136,6 +140,8 @@ def test_digits_two_epochs_draw_different_augmentations(digits, tmp_path):
         'model.backbone.stem_channels': 8,
         'model.backbone.base_channels': 8,
         'model.head.in_channels': 8,
+        'model.online_probe.stages': [0],
+        'model.online_probe.in_channels': [8],
     })
     # the shipped loader: 2 persistent workers
     assert cfg.train_dataloader.num_workers == 2

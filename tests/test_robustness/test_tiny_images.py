@@ -165,7 +165,8 @@ def test_tiny_image_skipped_in_training_named_in_test(tmp_path):
         'model.backbone.num_stages=1', 'model.backbone.strides=[1]',
         'model.backbone.dilations=[1]', 'model.backbone.out_indices=[0]',
         'model.backbone.stem_channels=8', 'model.backbone.base_channels=8',
-        'model.head.in_channels=8'
+        'model.head.in_channels=8', 'model.online_probe.stages=[0]',
+        'model.online_probe.in_channels=[8]'
     ]
     work = tmp_path / 'work'
     proc = run_tool([
