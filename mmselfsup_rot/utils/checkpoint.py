@@ -6,6 +6,10 @@ from typing import Dict, List, Optional, Sequence
 
 import torch
 
+#: Parts of a model that a checkpoint may lack: the online probes watch
+#: pretraining and start afresh (a converted or older checkpoint has none).
+OPTIONAL_PREFIXES = ('online_probe.', )
+
 
 class CheckpointError(ValueError):
     """A checkpoint that is missing, unreadable or of the wrong kind."""
@@ -126,6 +130,7 @@ def _raise_if_unfit(report: Dict[str, list], model_state: Dict[str,
     """Raise one line listing what matched and what did not."""
     missing = [
         k for k in report['missing'] if not k.endswith(tuple(allow_missing))
+        and not k.startswith(OPTIONAL_PREFIXES)
     ]
     if not missing and not report['shape_mismatch']:
         return

@@ -31,9 +31,11 @@ def _run(name, monkeypatch, *args):
 
 
 def _build(config):
-    model = MODELS.build(
-        Config.fromfile(osp.join(REPO, 'configs', config)).model)
-    return model.eval()
+    """The config's model without its online probe, whose weights no
+    pretrained checkpoint holds (a run loads them or starts them afresh)."""
+    cfg = Config.fromfile(osp.join(REPO, 'configs', config)).model
+    cfg.pop('online_probe', None)
+    return MODELS.build(cfg).eval()
 
 
 def _logits(model, x):

@@ -67,7 +67,8 @@ def test_provenance_record(repo):
         osp.join(REPO, 'tools', 'demo.py'), ['--x', '1'], repo=str(repo))
     assert record['commit'] == _git(repo, 'rev-parse', 'HEAD')
     assert record['dirty'] is False
-    assert record['command'] == 'python tools/demo.py --x 1'
+    assert record['command'] == command_line(
+        osp.join(REPO, 'tools', 'demo.py'), ['--x', '1'])
     assert record['created'].endswith('Z')
     host = host_info()
     assert host['cpu_cores'] == os.cpu_count()
