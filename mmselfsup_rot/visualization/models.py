@@ -5,7 +5,7 @@ from typing import Optional
 import torch
 from mmengine.config import Config
 
-from mmselfsup_rot.utils.checkpoint import (get_state_dict,
+from mmselfsup_rot.utils.checkpoint import (OPTIONAL_PREFIXES, get_state_dict,
                                             load_checkpoint_file,
                                             load_state_dict_checked)
 
@@ -16,7 +16,9 @@ def build_model(config: str,
     """The config's model in eval mode on the CPU, with the checkpoint's
     weights loaded only if they fit (one-line error otherwise).
 
-    SyncBN becomes BN so that the model runs without a process group.
+    SyncBN becomes BN so that the model runs without a process group. The
+    online probes are left out: they watch pretraining, and the stages
+    they probe would be added to the backbone's outputs.
     """
     from mmengine.registry import init_default_scope
     from mmpretrain.registry import MODELS
@@ -28,9 +30,14 @@ def build_model(config: str,
         cfg.merge_from_dict(cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     replace_sync_bn(cfg.model)
+    cfg.model.pop('online_probe', None)
     model = MODELS.build(cfg.model)
     if checkpoint:
-        state = get_state_dict(load_checkpoint_file(checkpoint))
+        state = {
+            k: v
+            for k, v in get_state_dict(load_checkpoint_file(
+                checkpoint)).items() if not k.startswith(OPTIONAL_PREFIXES)
+        }
         load_state_dict_checked(
             model,
             state,
