@@ -24,6 +24,7 @@ from mmengine.logging import MMLogger
 from mmpretrain.utils import register_all_modules
 
 from mmselfsup_rot.speed.measure import machine_info
+from mmselfsup_rot.utils.provenance import git_commit
 from .configs import check_configs
 from .context import (CPU_REHEARSAL, GPU_SCALE, BudgetExceeded, Context,
                       Outcome, SkipCheck)
@@ -149,18 +150,6 @@ def results_folder(gpu: str) -> str:
     """``benchmarks/speed/results/<gpu>`` folder name of a GPU model,
     e.g. ``nvidia_h200`` for ``NVIDIA H200``."""
     return re.sub(r'[^a-z0-9]+', '_', gpu.lower()).strip('_') or 'gpu'
-
-
-def git_commit(repo: str) -> Optional[str]:
-    try:
-        out = subprocess.run(['git', 'rev-parse', 'HEAD'],
-                             cwd=repo,
-                             capture_output=True,
-                             text=True,
-                             timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
 
 
 def run_section(ctx: Context, section: Section, budget_s: float) -> dict:
