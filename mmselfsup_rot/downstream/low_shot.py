@@ -24,7 +24,8 @@ import torch
 from sklearn.metrics import average_precision_score
 
 from mmselfsup_rot.utils.progress import parallel_map, track
-from .batched_svm import augmented_gram, solve_cost_path
+from .batched_svm import augmented_gram
+from .direct_svm import solve_direct_cost_path
 from .svm import (DEFAULT_COSTS, POSITIVE_WEIGHT, SOLVERS, check_device,
                   class_samples, convergence_record, cv_splits,
                   decision_values, fit_liblinear, l2_normalize,
@@ -76,52 +77,89 @@ def _fit_test(train_x, sample_t, test_x, test_t, cls, cost, folds):
     return ap, cv_ap, ok, fits
 
 
-def _batched_group(gram, x, test_x, test_t, sample, costs, folds, tol):
-    """Test APs (and CV APs) of every class and cost of one low-shot
-    sample: per class, the sub-Gram of its 20k rows serves the costs (a
-    path, each started from the previous) and the CV folds."""
-    num_classes = sample.shape[1]
-    coefs = torch.zeros(len(gram), len(costs), num_classes).to(gram)
-    cv_ap = np.full((len(costs), num_classes), np.nan)
+# bytes of the per-problem Gram matrices gathered at once
+GRAM_BYTES = 512 * 2**20
+
+
+def sub_grams(gram: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    """``(B, m, m)`` Gram matrices of the ``(B, m)`` row sets (sorted rows
+    keep the gather local)."""
+    num = gram.shape[0]
+    index = rows[:, :, None] * num + rows[:, None, :]
+    return gram.reshape(-1).take(index)
+
+
+def _batched_k(gram, x, test_x, test_t, samples, costs, folds, tol):
+    """Test APs (and CV APs) of every sample, class and cost of one k.
+
+    Every (sample, class) problem has the same number of rows (k
+    positives, (C - 1) k negatives), so their Gram matrices stack; the
+    problems are solved in chunks by the direct batched solver, the costs
+    as a path (each started from the previous), the final fit and the CV
+    folds as columns of the same Gram matrix.
+
+    Returns:
+        tuple: ``(S, costs, C)`` test APs and CV APs (NaN without folds),
+        the solver results and the names of their columns.
+    """
+    num_samples, num_classes = len(samples), samples[0].shape[1]
+    problems = [(s, cls) for s in range(num_samples)
+                for cls in range(num_classes)]
+    rows, labels, splits = [], [], []
+    for s, cls in problems:
+        keep = np.flatnonzero(samples[s][:, cls] != -1)
+        lab = np.where(samples[s][keep, cls] > 0, 1., -1.)
+        rows.append(keep)
+        labels.append(lab)
+        splits.append(cv_splits(lab, folds, cls) if folds else [])
+    num_rows = len(rows[0])
+    num_cols = 1 + len(splits[0])
+    columns = np.zeros((len(problems), num_rows, num_cols))
+    for i, (lab, split) in enumerate(zip(labels, splits)):
+        columns[i, :, 0] = lab
+        for f, (tr, _) in enumerate(split):
+            columns[i, tr, f + 1] = lab[tr]
+    weights = np.where(columns > 0, POSITIVE_WEIGHT, np.abs(columns))
+    coefs = torch.zeros(len(gram), len(costs), len(problems)).to(gram)
+    cv_ap = np.full((num_samples, len(costs), num_classes), np.nan)
     results, names = [], []
-    for cls in range(num_classes):
-        rows = np.flatnonzero(sample[:, cls] != -1)
-        labels = np.where(sample[rows, cls] > 0, 1., -1.)
-        splits = cv_splits(labels, folds, cls) if folds else []
-        cols = [np.arange(len(rows))] + [tr for tr, _ in splits]
-        lab = np.zeros((len(rows), len(cols)))
-        for j, keep in enumerate(cols):
-            lab[keep, j] = labels[keep]
-        weights = np.where(lab > 0, POSITIVE_WEIGHT, np.abs(lab))
-        index = torch.from_numpy(rows).to(gram.device)
-        path = solve_cost_path(
-            gram[index][:, index],
-            torch.from_numpy(lab).to(gram),
-            torch.from_numpy(weights).to(gram),
+    chunk = max(1, GRAM_BYTES // (8 * num_rows**2))
+    for start in range(0, len(problems), chunk):
+        part = slice(start, start + chunk)
+        index = torch.from_numpy(np.stack(rows[part])).to(gram.device)
+        path = solve_direct_cost_path(
+            sub_grams(gram, index),
+            torch.from_numpy(columns[part]).to(gram),
+            torch.from_numpy(weights[part]).to(gram),
             costs,
             tol=tol)
         for ci, res in enumerate(path):
-            coefs[index, ci, cls] = res.coef[:, 0]
             results.append(res)
-            names += [dict(cls=cls, cost=costs[ci], fold='final')]
-            names += [
-                dict(cls=cls, cost=costs[ci], fold=f)
-                for f in range(len(splits))
-            ]
-            if splits:
-                scores = res.scores.cpu().numpy()
-                cv_ap[ci, cls] = np.mean([
-                    average_precision_score(labels[va] > 0, scores[va, f + 1])
-                    for f, (_, va) in enumerate(splits)
-                ])
-    scores = decision_values(x, coefs.flatten(1), test_x).cpu().numpy()
-    scores = scores.reshape(len(scores), len(costs), num_classes)
-    aps = np.zeros((len(costs), num_classes))
-    for cls in range(num_classes):
+            scores = res.scores.cpu().numpy()
+            for j, (s, cls) in enumerate(problems[part]):
+                i = start + j
+                coefs[index[j], ci, i] = res.coef[j, :, 0]
+                names += [
+                    dict(sample=s, cls=cls, cost=costs[ci], fold='final')
+                ]
+                names += [
+                    dict(sample=s, cls=cls, cost=costs[ci], fold=f)
+                    for f in range(len(splits[i]))
+                ]
+                if splits[i]:
+                    cv_ap[s, ci, cls] = np.mean([
+                        average_precision_score(labels[i][va] > 0,
+                                                scores[j, va, f + 1])
+                        for f, (_, va) in enumerate(splits[i])
+                    ])
+    test = decision_values(x, coefs.flatten(1), test_x).cpu().numpy()
+    test = test.reshape(len(test), len(costs), len(problems))
+    aps = np.zeros((num_samples, len(costs), num_classes))
+    for i, (s, cls) in enumerate(problems):
         kept = test_t[:, cls] != -1
         for ci in range(len(costs)):
-            aps[ci, cls] = voc_average_precision(test_t[kept, cls] > 0,
-                                                 scores[kept, ci, cls])
+            aps[s, ci, cls] = voc_average_precision(test_t[kept, cls] > 0,
+                                                    test[kept, ci, i])
     return aps, cv_ap, results, names
 
 
@@ -196,20 +234,20 @@ def low_shot_svm(train_features: np.ndarray,
         tx = torch.from_numpy(test_x).to(x.device, dtype)
         gram = augmented_gram(x)
         results, names = [], []
-        groups = [(s, ki) for ki in range(len(k_values))
-                  for s in range(num_samples)]
-        per_group = len(costs) * num_classes
-        for s, ki in track(groups,
-                           len(groups) * per_group, desc, progress,
-                           lambda _: per_group):
-            group_aps, group_cv, res, group_names = _batched_group(
-                gram, x, tx, test_targets, samples[s][ki], costs,
-                folds_of[k_values[ki]], tol)
-            aps[s, ki], cv_aps[s, ki] = group_aps, group_cv
+        per_k = num_samples * len(costs) * num_classes
+        for ki in track(
+                range(len(k_values)),
+                len(k_values) * per_k,
+                desc,
+                progress,
+                weight=lambda _: per_k):
+            k_aps, k_cv, res, k_names = _batched_k(gram, x, tx, test_targets,
+                                                   [s[ki]
+                                                    for s in samples], costs,
+                                                   folds_of[k_values[ki]], tol)
+            aps[:, ki], cv_aps[:, ki] = k_aps, k_cv
             results += res
-            names += [
-                dict(sample=s, k=int(k_values[ki]), **n) for n in group_names
-            ]
+            names += [dict(k=int(k_values[ki]), **n) for n in k_names]
         info = dict(
             solver=solver, device=device, **convergence_record(results, names))
     else:

@@ -36,9 +36,10 @@ POSITIVE_WEIGHT = 2.0  # class_weight={1: 2, -1: 1}
 
 def l2_normalize(features: np.ndarray) -> np.ndarray:
     """Row-wise L2 normalisation (as the protocol does before the SVM)."""
-    features = np.asarray(features, dtype=np.float64)
-    norms = np.linalg.norm(features, axis=1, keepdims=True)
-    return features / (norms + 1e-5)
+    # torch: multi-threaded, and one pass less than numpy's norm
+    features = torch.as_tensor(np.asarray(features)).to(torch.float64)
+    norms = torch.linalg.vector_norm(features, dim=1, keepdim=True)
+    return (features / (norms + 1e-5)).numpy()
 
 
 def make_svm(cost: float) -> LinearSVC:
@@ -194,7 +195,7 @@ def decision_values(train_x: torch.Tensor, coef: torch.Tensor,
 def convergence_record(results: Sequence[BatchedSVMResult],
                        names: Sequence[dict]) -> dict:
     """The fields the result JSON adds for the batched solver."""
-    converged = torch.cat([r.converged for r in results]).tolist()
+    converged = torch.cat([r.converged.reshape(-1) for r in results]).tolist()
     return dict(
         fits=len(converged),
         unconverged=[n for n, ok in zip(names, converged) if not ok],
