@@ -13,16 +13,16 @@ In one run, on VOC07-sized features (5,011 trainval / 4,952 test images,
   initialised mmpretrain ResNet-18, stage 1 output (64 x 12 x 12 = 9,216
   dims, flattened);
 - the full protocol (3-fold CV over the costs, final fit, test AP) with
-  the batched solver on all classes and with liblinear on the first
-  ``--liblinear-classes`` classes (per-class work is independent, so the
-  liblinear time is extrapolated per class; ``--liblinear-classes 0`` runs
-  all);
-- the low-shot grid (k x samples x costs x classes) with the batched
-  solver on all samples and with liblinear on the first
-  ``--liblinear-samples`` samples (the same draws: samples are drawn in
-  order from one seed), extrapolated per sample;
+  the batched solver and with liblinear, on all classes
+  (``--liblinear-classes N`` runs liblinear on the first N only and
+  extrapolates its time per class: per-class work is independent);
+- the low-shot grid (k x samples x costs x classes) with both solvers on
+  all samples (``--liblinear-samples N``: liblinear on the first N, the
+  same draws, extrapolated per sample);
 - mAP, per-class AP and chosen costs of both solvers on what both ran,
-  and the peak memory of the batched runs.
+  and the peak resident memory of the batched runs (the process's peak
+  from the start of the batched full protocol to the end of the batched
+  low-shot grid, the features included).
 
 Example::
 
@@ -32,12 +32,9 @@ Example::
 See docs/speed.md for the recorded figures.
 """
 import argparse
-import datetime
-import os.path as osp
-import subprocess
 import sys
 import time
-from typing import Dict, Optional, Tuple
+from typing import Dict, Tuple
 
 import numpy as np
 import torch
@@ -48,10 +45,11 @@ from PIL import Image
 from mmselfsup_rot.downstream import (aggregate_low_shot, low_shot_svm,
                                       svm_benchmark)
 from mmselfsup_rot.downstream.low_shot import K_VALUES
-from mmselfsup_rot.speed.measure import machine_info, peak_rss_mb
+from mmselfsup_rot.speed.measure import (machine_info, peak_rss_mb,
+                                         reset_peak_rss)
 from mmselfsup_rot.speed.report import write_report
+from mmselfsup_rot.utils.provenance import provenance
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 WARM, COOL = np.array([220, 120, 40]), np.array([40, 120, 220])
 
 
@@ -67,12 +65,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--liblinear-classes',
         type=int,
-        default=4,
+        default=0,
         help='classes of the liblinear full protocol (0: all)')
     parser.add_argument(
         '--liblinear-samples',
         type=int,
-        default=1,
+        default=0,
         help='low-shot samples of liblinear (0: all)')
     parser.add_argument('--skip-liblinear', action='store_true')
     parser.add_argument('--device', default='cpu')
@@ -166,23 +164,6 @@ def make_features(args) -> Tuple[dict, dict]:
     return data, info
 
 
-def git_commit() -> Optional[str]:
-    try:
-        head = subprocess.run(['git', 'rev-parse', 'HEAD'],
-                              cwd=REPO,
-                              capture_output=True,
-                              text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(['git', 'status', '--porcelain'],
-                               cwd=REPO,
-                               capture_output=True,
-                               text=True,
-                               check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head + ('-dirty' if dirty else '')
-
-
 def _summary(res: dict, seconds: float) -> dict:
     keep = ('mAP', 'ap', 'costs', 'fits', 'unconverged_count', 'unconverged',
             'max_relative_gap', 'newton_iterations_max', 'cg_steps')
@@ -203,12 +184,7 @@ def main(argv=None) -> dict:
     MMLogger.get_instance('svm_speed', log_level='WARNING')
     device = torch.device(args.device)
     report = dict(
-        created=datetime.datetime.now(
-            datetime.timezone.utc).isoformat(timespec='seconds'),
-        command='python ' +
-        ' '.join([osp.relpath(__file__, REPO)] +
-                 (sys.argv[1:] if argv is None else list(argv))),
-        commit=git_commit(),
+        **provenance(__file__, sys.argv[1:] if argv is None else argv),
         machine=machine_info(device),
         settings=vars(args))
     data, report['features'] = make_features(args)
@@ -218,6 +194,8 @@ def main(argv=None) -> dict:
         f"{report['features']['dims']} dims",
         flush=True)
     costs = (1.0, 10.0, 100.0)
+    # the solvers' own peak: the features are resident before and after
+    reset_peak_rss()
     full, low = {}, {}
     report['full_protocol'], report['low_shot'] = full, low
     res, sec = _timed(
