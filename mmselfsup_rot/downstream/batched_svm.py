@@ -29,8 +29,8 @@ import torch
 from torch import Tensor
 
 from .direct_svm import solve_direct
-from .squared_hinge import (BatchedSVMResult, check_problems, dual_point,
-                            exact_line_search, objectives)
+from .squared_hinge import (BatchedSVMResult, NewtonRecord, check_problems,
+                            dual_point, exact_line_search, objectives)
 
 
 @dataclass
@@ -205,34 +205,26 @@ def solve_squared_hinge(gram: Tensor,
     if factor is None:
         factor = nystrom(gram, rank, seed)
     precond = _Preconditioner(factor, inv_two_c)
-    objective = torch.zeros(num, dtype=gram.dtype, device=gram.device)
-    gap = torch.full_like(objective, float('inf'))
-    iterations = torch.zeros(num, dtype=torch.long)
-    converged = torch.zeros(num, dtype=torch.bool)
+    record = NewtonRecord(num, gram, tol, max_iter)
     cg_total = 0
     # inexact-Newton forcing: CG stops when its preconditioned residual
     # has fallen by ``min(forcing, gap)``; tightened for a column whose
     # step made no progress (too inexact to descend)
-    forcing = torch.full_like(objective, FORCING)
-    live = torch.arange(num)
+    forcing = torch.full_like(record.objective, FORCING)
     for _ in range(max_iter + 1):
+        live = record.live
         y, c = labels[:, live], costs[:, live]
         signed = gram @ dual_point(scores[:, live], y, c)
-        objective[live], gap[live] = objectives(coef[:, live], scores[:, live],
-                                                signed, y, c)
-        done = (gap[live] <= tol).cpu()
-        converged[live[done]] = True
-        live = live[~done]
-        if live.numel() == 0 or bool((iterations[live] >= max_iter).all()):
+        if not record.next_iteration(
+                *objectives(coef[:, live], scores[:, live], signed, y, c)):
             break
-        iterations[live] += 1
+        live = record.live
         y, c = labels[:, live], costs[:, live]
         free = inside[:, live] & (labels[:, live] * scores[:, live] < 1)
         precond.update(live, free.to(gram.dtype))
-        target, steps = _newton_point(gram, coef[:, live] * free, free, y,
-                                      inv_two_c[:, live], precond, live,
-                                      torch.minimum(forcing[live],
-                                                    gap[live]), max_cg)
+        target, steps = _newton_point(
+            gram, coef[:, live] * free, free, y, inv_two_c[:, live], precond,
+            live, torch.minimum(forcing[live], record.gap[live]), max_cg)
         cg_total += steps
         # the target's scores from one product: the CG recursion drifts
         step = target - coef[:, live]
@@ -243,8 +235,7 @@ def solve_squared_hinge(gram: Tensor,
         scores[:, live] += t * step_scores
         stalled = live[(t <= 1e-12).cpu()]
         forcing[stalled] = forcing[stalled] * 1e-3
-    return BatchedSVMResult(coef, scores, objective, gap, iterations,
-                            converged, cg_total)
+    return record.result(coef, scores, cg_total)
 
 
 def _newton_point(gram: Tensor, start: Tensor, free: Tensor, y: Tensor,

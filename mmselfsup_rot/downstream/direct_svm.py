@@ -17,8 +17,8 @@ from typing import List, Optional, Sequence
 import torch
 from torch import Tensor
 
-from .squared_hinge import (BatchedSVMResult, check_problems, dual_point,
-                            exact_line_search, objectives)
+from .squared_hinge import (BatchedSVMResult, NewtonRecord, check_problems,
+                            dual_point, exact_line_search, objectives)
 
 # bytes of free systems (matrix and factor) factorised in one call
 SYSTEM_BYTES = 256 * 2**20
@@ -157,27 +157,19 @@ def solve_direct(grams: Tensor,
         torch.zeros_like(labels) if init is None else init.to(grams) *
         (costs > 0))
     scores = torch.bmm(grams, coef)
-    total = batch * num
-    objective = torch.zeros(total, dtype=grams.dtype, device=grams.device)
-    gap = torch.full_like(objective, float('inf'))
-    iterations = torch.zeros(total, dtype=torch.long)
-    converged = torch.zeros(total, dtype=torch.bool)
+    record = NewtonRecord(batch * num, grams, tol, max_iter)
     gram_of = torch.arange(batch, device=grams.device).repeat_interleave(num)
     y, c, d = _columns(labels), _columns(costs), _columns(inv_two_c)
-    live = torch.arange(total)
     for _ in range(max_iter + 1):
         signed = torch.bmm(grams, dual_point(scores, labels, costs))
         obj, rel = objectives(coef, scores, signed, labels, costs)
-        objective[live], gap[live] = obj.reshape(-1)[live], rel.reshape(
-            -1)[live]
-        done = (gap[live] <= tol).cpu()
-        converged[live[done]] = True
-        live = live[~done]
-        if live.numel() == 0 or bool((iterations[live] >= max_iter).all()):
+        live = record.live
+        if not record.next_iteration(
+                obj.reshape(-1)[live],
+                rel.reshape(-1)[live]):
             break
-        iterations[live] += 1
         beta, s = _columns(coef), _columns(scores)
-        cols = live.to(grams.device)
+        cols = record.live.to(grams.device)
         free = ((c[:, cols] > 0) & (y[:, cols] * s[:, cols] < 1)).T
         target = torch.zeros_like(beta)
         target[:, cols] = _newton_points(grams, free, y[:, cols].T,
@@ -193,10 +185,7 @@ def solve_direct(grams: Tensor,
         s[:, cols] += t * step_scores
         coef = beta.reshape(rows, batch, num).permute(1, 0, 2).contiguous()
         scores = s.reshape(rows, batch, num).permute(1, 0, 2).contiguous()
-    return BatchedSVMResult(coef, scores, objective.reshape(batch, num),
-                            gap.reshape(batch, num),
-                            iterations.reshape(batch, num),
-                            converged.reshape(batch, num), 0)
+    return record.result(coef, scores)
 
 
 def solve_direct_cost_path(grams: Tensor, labels: Tensor, weights: Tensor,

@@ -49,6 +49,57 @@ class BatchedSVMResult:
     cg_iterations: int
 
 
+class NewtonRecord:
+    """Objective, duality gap, Newton iterations and convergence of ``num``
+    problems solved together, and which of them are still live.
+
+    Args:
+        num (int): Number of problems.
+        like (Tensor): A tensor of the computation's dtype and device.
+        tol (float): Relative duality gap at which a problem stops.
+        max_iter (int): Newton iterations per problem.
+    """
+
+    def __init__(self, num: int, like: Tensor, tol: float,
+                 max_iter: int) -> None:
+        self.objective = like.new_zeros(num)
+        self.gap = torch.full_like(self.objective, float('inf'))
+        self.iterations = torch.zeros(num, dtype=torch.long)
+        self.converged = torch.zeros(num, dtype=torch.bool)
+        self.live = torch.arange(num)
+        self.tol, self.max_iter = tol, max_iter
+
+    def next_iteration(self, objective: Tensor, gap: Tensor) -> bool:
+        """Record the live problems' objective and gap, retire those within
+        ``tol``, and count one more iteration for the others.
+
+        Returns:
+            bool: Whether a problem is left that may iterate again.
+        """
+        live = self.live
+        self.objective[live], self.gap[live] = objective, gap
+        done = (gap <= self.tol).cpu()
+        self.converged[live[done]] = True
+        self.live = live[~done]
+        limit = self.iterations[self.live] >= self.max_iter
+        if self.live.numel() == 0 or bool(limit.all()):
+            return False
+        self.iterations[self.live] += 1
+        return True
+
+    def result(self,
+               coef: Tensor,
+               scores: Tensor,
+               cg_iterations: int = 0) -> BatchedSVMResult:
+        """The solution with this record (reshaped as ``coef``'s leading
+        dimensions and columns where it is batched)."""
+        shape = coef.shape[:-2] + coef.shape[-1:]
+        return BatchedSVMResult(coef, scores, self.objective.reshape(shape),
+                                self.gap.reshape(shape),
+                                self.iterations.reshape(shape),
+                                self.converged.reshape(shape), cg_iterations)
+
+
 def check_problems(gram: Tensor, labels: Tensor,
                    costs: Tensor) -> Tuple[Tensor, Tensor]:
     """Costs zeroed outside each problem, and ``1 / (2 C_i)`` (the dual

@@ -155,3 +155,33 @@ def test_fast_config_builds_channels_last_model():
     views = pre(data, training=True)['inputs']
     assert all(
         v.is_contiguous(memory_format=torch.channels_last) for v in views)
+
+
+def test_svm_speed_runs_both_solvers_side_by_side(tmp_path):
+    out = tmp_path / 'svm.json'
+    proc = run_tool([
+        'python',
+        osp.join(SPEED, 'svm_speed.py'), '--num-train', '160', '--num-test',
+        '160', '--classes', '3', '--k-values', '1', '2', '--num-samples', '2',
+        '--liblinear-classes', '2', '--out',
+        str(out)
+    ],
+                    env=dict(OMP_NUM_THREADS='1'))
+    assert '== full protocol ==' in proc.stdout
+    report = json.loads(out.read_text())
+    assert report['commit'] == git_commit(REPO)
+    assert report['command'].startswith('python tools/speed/svm_speed.py')
+    assert report['features']['dims'] == 64 * 12 * 12
+    full, low = report['full_protocol'], report['low_shot']
+    # liblinear ran 2 of the 3 classes: its time is extrapolated per class
+    assert full['liblinear']['classes_run'] == 2
+    assert len(full['batched']['ap']) == 3 and len(
+        full['liblinear']['ap']) == 2
+    assert full['batched']['fits'] == 3 * (3 * 3 + 1)
+    assert full['batched']['unconverged_count'] == 0
+    assert full['comparison']['classes'] == 2
+    assert full['comparison']['speedup'] > 0
+    assert low['liblinear']['samples_run'] == 2
+    assert [r['k'] for r in low['batched']['rows']] == [1, 2]
+    assert low['batched']['fits'] == low['liblinear']['fits'] == 2 * 2 * 3 * 3
+    assert 0 < report['batched_peak_rss_mb'] < 4096

@@ -143,15 +143,17 @@ def main() -> None:
     plot_svm(results, osp.join(args.feature_dir, 'svm_voc07.png'))
     if args.low_shot:
         ks = ' | '.join(f'k={k}' for k in args.k_values)
-        print('\nlow-shot mAP, cost selected on the test set (best mean '
-              'over samples, as FAIR / VISSL / mmselfsup):')
+        print(f'\nlow-shot mAP ({args.solver} solver), cost selected on '
+              'the test set (best mean over samples, as FAIR / VISSL / '
+              'mmselfsup):')
         print(f'| layer | {ks} |\n|---|' + '---|' * len(args.k_values))
         for layer, rows in low_shot.items():
             cells = ' | '.join(f'{r["mean"]:.2f}' for r in rows)
             print(f'| {layer} | {cells} |')
         if args.low_shot_cost_selection == 'cv':
-            print('\nlow-shot mAP, cost selected per class by '
-                  'cross-validation on each low-shot sample (k >= 2):')
+            print(f'\nlow-shot mAP ({args.solver} solver), cost selected '
+                  'per class by cross-validation on each low-shot sample '
+                  '(k >= 2):')
             print(f'| layer | {ks} |\n|---|' + '---|' * len(args.k_values))
             for layer, rows in low_shot.items():
                 cells = ' | '.join(
