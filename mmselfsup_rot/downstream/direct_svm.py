@@ -6,9 +6,10 @@ Meant for problems of up to a few thousand rows (the low-shot protocol:
 20 k rows per class and sample), where one Cholesky factor of the free
 system ``G~_FF + diag(1 / (2 C_F))`` costs less than the conjugate-gradient
 iterations of :mod:`mmselfsup_rot.downstream.batched_svm`. Each Newton
-iteration gathers the free systems of all live columns (padded to the
-largest with identity rows), factorises them in one batched call, and
-takes the exact line search of
+iteration gathers the free systems of all live columns (grouped by size,
+padded to the largest of a group with identity rows), factorises them in
+batched calls (float32 factors refined against the float64 residual, see
+``_solve_spd``), and takes the exact line search of
 :func:`~mmselfsup_rot.downstream.squared_hinge.exact_line_search` (Keerthi
 and DeCoste, JMLR 2005). A column stops at relative duality gap ``tol``.
 """
