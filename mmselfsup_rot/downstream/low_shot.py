@@ -78,15 +78,18 @@ def _fit_test(train_x, sample_t, test_x, test_t, cls, cost, folds):
 
 
 # bytes of the per-problem Gram matrices gathered at once
-GRAM_BYTES = 512 * 2**20
+GRAM_BYTES = 256 * 2**20
 
 
 def sub_grams(gram: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
     """``(B, m, m)`` Gram matrices of the ``(B, m)`` row sets (sorted rows
-    keep the gather local)."""
-    num = gram.shape[0]
-    index = rows[:, :, None] * num + rows[:, None, :]
-    return gram.reshape(-1).take(index)
+    keep the gather local; one problem's index at a time keeps the index
+    as small as one matrix, not the whole stack)."""
+    num, flat = gram.shape[0], gram.reshape(-1)
+    out = gram.new_empty(rows.shape + rows.shape[-1:])
+    for b, index in enumerate(rows):
+        out[b] = flat.take(index[:, None] * num + index)
+    return out
 
 
 def _batched_k(gram, x, test_x, test_t, samples, costs, folds, tol):
