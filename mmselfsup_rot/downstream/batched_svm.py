@@ -40,11 +40,30 @@ class NystromFactor:
     basis: Tensor
     eigvals: Tensor
     residual_diag: Tensor
+    _pairs: Optional[Tuple[Tensor, Tensor]] = None
 
     def rows(self, index: Tensor) -> 'NystromFactor':
         """The factor of the sub-Gram ``G~[index][:, index]``."""
         return NystromFactor(self.basis[index], self.eigvals,
                              self.residual_diag[index])
+
+    def pairs(self) -> Tuple[Tensor, Tensor]:
+        """Upper-triangle indices ``(2, r (r + 1) / 2)`` of the basis
+        columns and the row-wise products ``U[:, i] * U[:, j]`` over them,
+        built once per factor (every cost and phase reuses them), in
+        slices so that no temporary is as large as the result."""
+        if self._pairs is None:
+            rank = self.basis.shape[1]
+            upper = torch.triu_indices(rank, rank, device=self.basis.device)
+            out = self.basis.new_empty(len(self.basis), upper.shape[1])
+            for start in range(0, upper.shape[1], 1024):
+                part = upper[:, start:start + 1024]
+                torch.mul(
+                    self.basis[:, part[0]],
+                    self.basis[:, part[1]],
+                    out=out[:, start:start + 1024])
+            self._pairs = (upper, out)
+        return self._pairs
 
 
 def augmented_gram(features: Tensor) -> Tensor:
@@ -105,10 +124,7 @@ class _Preconditioner:
         self.basis = factor.basis
         self.resid = factor.residual_diag
         self.inv_eig = 1 / factor.eigvals
-        rank = factor.eigvals.numel()
-        self.upper = torch.triu_indices(rank, rank, device=self.basis.device)
-        self.pairs = self.basis[:, self.upper[0]] * self.basis[:,
-                                                               self.upper[1]]
+        self.upper, self.pairs = factor.pairs()
         self.flat = self.basis.new_zeros(inv_two_c.shape[1],
                                          self.upper.shape[1])
         self.inv_two_c = inv_two_c
@@ -120,8 +136,11 @@ class _Preconditioner:
         new = torch.where(free > 0, 1 / torch.where(free > 0, denom, 1.), 0.)
         delta = new - self.weight[:, cols]
         rows = (delta != 0).any(1).nonzero().squeeze(1)
-        if rows.numel():
-            self.flat[cols] += delta[rows].T @ self.pairs[rows]
+        # in slices of rows: a copy of all changed rows' pairs would be as
+        # large as the pairs themselves
+        for start in range(0, rows.numel(), 512):
+            part = rows[start:start + 512]
+            self.flat[cols] += delta[part].T @ self.pairs[part]
         self.weight[:, cols] = new
 
     def factorise(self, cols: Tensor) -> Tuple[Tensor, Tensor]:

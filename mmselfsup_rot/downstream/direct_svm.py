@@ -22,7 +22,7 @@ from .squared_hinge import (BatchedSVMResult, NewtonRecord, check_problems,
                             dual_point, exact_line_search, objectives)
 
 # bytes of free systems (matrix and factor) factorised in one call
-SYSTEM_BYTES = 256 * 2**20
+SYSTEM_BYTES = 64 * 2**20
 # float64 corrections of the float32 Newton-point solve, and the residual
 # (relative to the right-hand side) the last one must start from
 REFINE = 2

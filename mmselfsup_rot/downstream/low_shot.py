@@ -78,7 +78,7 @@ def _fit_test(train_x, sample_t, test_x, test_t, cls, cost, folds):
 
 
 # bytes of the per-problem Gram matrices gathered at once
-GRAM_BYTES = 256 * 2**20
+GRAM_BYTES = 64 * 2**20
 
 
 def sub_grams(gram: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
