@@ -156,16 +156,7 @@ def run_section(ctx: Context, section: Section, budget_s: float) -> dict:
     """Run one section; its errors become a failed check."""
     ctx.start_section(section.name, budget_s)
     start = time.perf_counter()
-    record = dict(
-        name=section.name,
-        title=section.title,
-        status='pass',
-        summary='',
-        reason=None,
-        wall_s=0.0,
-        budget_s=float(budget_s),
-        figures={},
-        targets=[])
+    record = section_record(section, 'pass', '', None, budget_s)
     try:
         ctx.check_budget(section.name)
         outcome = section.run(ctx)
@@ -236,18 +227,24 @@ def _torch_only(why: str) -> dict:
     return dict(torch=torch.__version__, error=why)
 
 
-def pending_record(section: Section, reason: str) -> dict:
-    """The record of a section that has not finished (yet)."""
+def section_record(section: Section, status: str, summary: str,
+                   reason: Optional[str], budget_s: float) -> dict:
+    """A section's report entry before any time or figure is added."""
     return dict(
         name=section.name,
         title=section.title,
-        status='skip',
-        summary='not run',
+        status=status,
+        summary=summary,
         reason=reason,
         wall_s=0.0,
-        budget_s=float(section.budget_s),
+        budget_s=float(budget_s),
         figures={},
         targets=[])
+
+
+def pending_record(section: Section, reason: str) -> dict:
+    """The record of a section that has not finished (yet)."""
+    return section_record(section, 'skip', 'not run', reason, section.budget_s)
 
 
 def run_gpu_check(repo: str,
