@@ -155,6 +155,43 @@ def mini_imagenet(tmp_path_factory):
         str(root), num_classes=2, train_per_class=4, val_per_class=2, size=40)
 
 
+def voc_pixel_features(root: str, classes: list, images_per_split: int,
+                       side: int, noise: float) -> dict:
+    """Noisy pixels of a generated VOC2007 miniature, as SVM features.
+
+    Returns:
+        dict: Per split (``trainval``, ``test``): the flattened ``side`` px
+        images in [0, 1] plus Gaussian noise of std ``noise`` (one seeded
+        generator, trainval first) and mmpretrain's ``VOC`` dataset.
+    """
+    import numpy as np
+    from mmpretrain.datasets import VOC
+    from PIL import Image
+
+    from mmselfsup_rot.datasets.miniature import make_voc
+    devkit = make_voc(
+        root,
+        images_per_split=images_per_split,
+        size=32,
+        classes=classes,
+        with_segmentation=False)
+    rng = np.random.default_rng(0)
+    out = {}
+    for split in ('trainval', 'test'):
+        data = VOC(
+            data_root=osp.join(devkit, 'VOC2007'),
+            split=split,
+            pipeline=[],
+            metainfo=dict(classes=classes))
+        pixels = np.stack([
+            np.asarray(
+                Image.open(data.get_data_info(i)['img_path']).resize(
+                    (side, side))).ravel() / 255. for i in range(len(data))
+        ])
+        out[split] = (pixels + rng.normal(0, noise, pixels.shape), data)
+    return out
+
+
 def tiny_train_options(data_root: str,
                        batch_size: int = 4,
                        size: int = 32) -> list:

@@ -5,42 +5,22 @@ set (published protocol) and by cross-validation, recorded in the JSON."""
 import json
 import os.path as osp
 
-import numpy as np
 import pytest
-from mmpretrain.datasets import VOC
-from PIL import Image
 
-from mmselfsup_rot.datasets.miniature import make_voc
 from mmselfsup_rot.downstream import save_features
-from tests.conftest import REPO, run_tool
+from tests.conftest import REPO, run_tool, voc_pixel_features
 
 pytestmark = pytest.mark.slow
 CLASSES = ['cat', 'dog', 'car']
 
 
 def test_svm_tool_solvers_and_low_shot_cost_selection(tmp_path):
-    devkit = make_voc(
-        str(tmp_path),
-        images_per_split=24,
-        size=32,
-        classes=CLASSES,
-        with_segmentation=False)
-    rng = np.random.default_rng(0)
     feats = tmp_path / 'features'
-    for split in ('trainval', 'test'):
-        data = VOC(
-            data_root=osp.join(devkit, 'VOC2007'),
-            split=split,
-            pipeline=[],
-            metainfo=dict(classes=CLASSES))
-        pixels = np.stack([
-            np.asarray(
-                Image.open(data.get_data_info(i)['img_path']).resize(
-                    (8, 8))).ravel() / 255. for i in range(len(data))
-        ])
+    splits = voc_pixel_features(
+        str(tmp_path), CLASSES, images_per_split=24, side=8, noise=0.5)
+    for split, (pixels, data) in splits.items():
         save_features(
-            str(feats), split,
-            {'pixels': pixels + rng.normal(0, 0.5, pixels.shape)}, data,
+            str(feats), split, {'pixels': pixels}, data,
             dict(checkpoint='random'))
     proc = run_tool([
         'python',

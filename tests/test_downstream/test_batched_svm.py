@@ -2,16 +2,11 @@
 """The batched squared-hinge SVM solver against liblinear's ``LinearSVC``:
 the same objective on random problems, the same protocol results (per-class
 AP, chosen costs) on a VOC2007 devkit miniature."""
-import os.path as osp
-
 import numpy as np
 import pytest
 import torch
-from mmpretrain.datasets import VOC
-from PIL import Image
 from sklearn.svm import LinearSVC
 
-from mmselfsup_rot.datasets.miniature import make_voc
 from mmselfsup_rot.downstream import (aggregate_low_shot, low_shot_svm,
                                       svm_benchmark)
 from mmselfsup_rot.downstream.batched_svm import (augmented_gram, nystrom,
@@ -19,6 +14,7 @@ from mmselfsup_rot.downstream.batched_svm import (augmented_gram, nystrom,
                                                   solve_squared_hinge)
 from mmselfsup_rot.downstream.extract import _labels_of
 from mmselfsup_rot.downstream.svm import cv_splits, make_svm
+from tests.conftest import voc_pixel_features
 
 COSTS = (0.01, 1.0, 100.0, 1000.0)
 
@@ -159,29 +155,16 @@ def test_nystrom_is_below_the_gram_matrix():
 def voc_features(tmp_path_factory):
     """Pixels (12 x 12, plus noise) and 1/0/-1 targets of a VOC2007
     miniature, read through mmpretrain's ``VOC`` dataset."""
-    classes = ['cat', 'dog', 'car']
-    devkit = make_voc(
-        str(tmp_path_factory.mktemp('voc')),
+    splits = voc_pixel_features(
+        str(tmp_path_factory.mktemp('voc')), ['cat', 'dog', 'car'],
         images_per_split=36,
-        size=32,
-        classes=classes,
-        with_segmentation=False)
-    rng = np.random.default_rng(0)
+        side=12,
+        noise=0.6)
     out = {}
-    for split in ('trainval', 'test'):
-        data = VOC(
-            data_root=osp.join(devkit, 'VOC2007'),
-            split=split,
-            pipeline=[],
-            metainfo=dict(classes=classes))
+    for split, (pixels, data) in splits.items():
         targets, label_format = _labels_of(data)
         assert label_format == 'voc' and (targets == -1).any()
-        pixels = np.stack([
-            np.asarray(
-                Image.open(data.get_data_info(i)['img_path']).resize(
-                    (12, 12))).ravel() / 255. for i in range(len(data))
-        ])
-        out[split] = (pixels + rng.normal(0, 0.6, pixels.shape), targets)
+        out[split] = (pixels, targets)
     return out
 
 
