@@ -34,7 +34,7 @@ See docs/speed.md for the recorded figures.
 import argparse
 import sys
 import time
-from typing import Dict, Tuple
+from typing import Dict, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -172,6 +172,32 @@ def _summary(res: dict, seconds: float) -> dict:
                                       for k in keep if k in res})
 
 
+def _low_shot(data: dict, k_values: Sequence[int], num_samples: int,
+              costs: Sequence[float], seed: int,
+              **solver) -> Tuple[np.ndarray, dict]:
+    """The low-shot grid on the first ``num_samples`` samples: the APs and
+    its summary (seconds, rows per k, the solver's record)."""
+    (train, train_t), (test, test_t) = data['trainval'], data['test']
+    record = {}
+    aps, sec = _timed(
+        low_shot_svm,
+        train,
+        train_t,
+        test,
+        test_t,
+        k_values,
+        num_samples,
+        costs,
+        seed,
+        progress=True,
+        record=record,
+        **solver)
+    return aps, dict(
+        seconds=round(sec, 2),
+        rows=aggregate_low_shot(aps, k_values, costs),
+        **record)
+
+
 def _timed(func, *args, **kwargs):
     start = time.perf_counter()
     out = func(*args, **kwargs)
@@ -212,28 +238,15 @@ def main(argv=None) -> dict:
     print(
         f'batched full protocol: {sec:.1f} s, mAP {res["mAP"]:.2f}',
         flush=True)
-    record = {}
-    aps, sec = _timed(
-        low_shot_svm,
-        train,
-        train_t,
-        test,
-        test_t,
+    aps, low['batched'] = _low_shot(
+        data,
         args.k_values,
         args.num_samples,
         costs,
         args.seed,
         solver='batched',
-        device=args.device,
-        progress=True,
-        record=record)
-    low['batched'] = dict(
-        seconds=round(sec, 2),
-        rows=aggregate_low_shot(aps, args.k_values, costs),
-        **{
-            k: v
-            for k, v in record.items() if k != 'unconverged'
-        })
+        device=args.device)
+    sec = low['batched']['seconds']
     print(f'batched low-shot grid: {sec:.1f} s', flush=True)
     report['batched_peak_rss_mb'] = round(peak_rss_mb(), 1)
     if device.type == 'cuda':
@@ -267,29 +280,12 @@ def main(argv=None) -> dict:
                 full['liblinear']['seconds_extrapolated'] / ours['seconds'],
                 2))
         nsam = args.liblinear_samples or args.num_samples
-        ref_record = {}
-        ref_aps, sec = _timed(
-            low_shot_svm,
-            train,
-            train_t,
-            test,
-            test_t,
-            args.k_values,
-            nsam,
-            costs,
-            args.seed,
-            solver='liblinear',
-            progress=True,
-            record=ref_record)
-        low['liblinear'] = dict(
-            seconds=round(sec, 2),
+        ref_aps, low['liblinear'] = _low_shot(
+            data, args.k_values, nsam, costs, args.seed, solver='liblinear')
+        low['liblinear'].update(
             samples_run=nsam,
-            seconds_extrapolated=round(sec * args.num_samples / nsam, 2),
-            rows=aggregate_low_shot(ref_aps, args.k_values, costs),
-            **{
-                k: v
-                for k, v in ref_record.items()
-            })
+            seconds_extrapolated=round(
+                low['liblinear']['seconds'] * args.num_samples / nsam, 2))
         same = aggregate_low_shot(aps[:nsam], args.k_values, costs)
         low['comparison'] = dict(
             samples=nsam,
