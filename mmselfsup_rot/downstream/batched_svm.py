@@ -30,7 +30,8 @@ from torch import Tensor
 
 from .direct_svm import solve_direct
 from .squared_hinge import (BatchedSVMResult, NewtonRecord, check_problems,
-                            dual_point, exact_line_search, objectives)
+                            cost_path, dual_point, exact_line_search,
+                            objectives)
 
 
 @dataclass
@@ -41,11 +42,6 @@ class NystromFactor:
     eigvals: Tensor
     residual_diag: Tensor
     _pairs: Optional[Tuple[Tensor, Tensor]] = None
-
-    def rows(self, index: Tensor) -> 'NystromFactor':
-        """The factor of the sub-Gram ``G~[index][:, index]``."""
-        return NystromFactor(self.basis[index], self.eigvals,
-                             self.residual_diag[index])
 
     def pairs(self) -> Tuple[Tensor, Tensor]:
         """Upper-triangle indices ``(2, r (r + 1) / 2)`` of the basis
@@ -326,11 +322,5 @@ def solve_cost_path(gram: Tensor, labels: Tensor, weights: Tensor,
     Returns:
         list[BatchedSVMResult]: One result per cost, in ``costs`` order.
     """
-    results: List[BatchedSVMResult] = []
-    init = None
-    for cost in costs:
-        res = solve_squared_hinge(
-            gram, labels, cost * weights, init=init, **kwargs)
-        results.append(res)
-        init = res.coef
-    return results
+    return cost_path(solve_squared_hinge, gram, labels, weights, costs,
+                     **kwargs)

@@ -19,7 +19,8 @@ import torch
 from torch import Tensor
 
 from .squared_hinge import (BatchedSVMResult, NewtonRecord, check_problems,
-                            dual_point, exact_line_search, objectives)
+                            cost_path, dual_point, exact_line_search,
+                            objectives)
 
 # bytes of free systems (matrix and factor) factorised in one call
 SYSTEM_BYTES = 64 * 2**20
@@ -33,6 +34,12 @@ def _columns(tensor: Tensor) -> Tensor:
     """``(B, m, P)`` -> ``(m, B * P)`` (column ``b * P + p``)."""
     batch, rows, num = tensor.shape
     return tensor.permute(1, 0, 2).reshape(rows, batch * num)
+
+
+def _stacked(columns: Tensor, batch: int) -> Tensor:
+    """The inverse of :func:`_columns`: ``(m, B * P)`` -> ``(B, m, P)``."""
+    rows = columns.shape[0]
+    return columns.reshape(rows, batch, -1).permute(1, 0, 2).contiguous()
 
 
 def _newton_points(grams: Tensor, free: Tensor, labels: Tensor,
@@ -175,17 +182,14 @@ def solve_direct(grams: Tensor,
         target = torch.zeros_like(beta)
         target[:, cols] = _newton_points(grams, free, y[:, cols].T,
                                          d[:, cols].T, gram_of[cols]).T
-        target_scores = _columns(
-            torch.bmm(grams,
-                      target.reshape(rows, batch, num).permute(1, 0, 2)))
+        target_scores = _columns(torch.bmm(grams, _stacked(target, batch)))
         step = target[:, cols] - beta[:, cols]
         step_scores = target_scores[:, cols] - s[:, cols]
         t = exact_line_search(beta[:, cols], s[:, cols], step, step_scores,
                               y[:, cols], c[:, cols])
         beta[:, cols] += t * step
         s[:, cols] += t * step_scores
-        coef = beta.reshape(rows, batch, num).permute(1, 0, 2).contiguous()
-        scores = s.reshape(rows, batch, num).permute(1, 0, 2).contiguous()
+        coef, scores = _stacked(beta, batch), _stacked(s, batch)
     return record.result(coef, scores)
 
 
@@ -205,10 +209,4 @@ def solve_direct_cost_path(grams: Tensor, labels: Tensor, weights: Tensor,
     Returns:
         list[BatchedSVMResult]: One result per cost, in ``costs`` order.
     """
-    results: List[BatchedSVMResult] = []
-    init = None
-    for cost in costs:
-        res = solve_direct(grams, labels, cost * weights, init=init, **kwargs)
-        results.append(res)
-        init = res.coef
-    return results
+    return cost_path(solve_direct, grams, labels, weights, costs, **kwargs)

@@ -16,7 +16,7 @@ minimiser lies in the span of the samples) only the Gram matrix
 label and cost 0) and reduces over the rows (dim -2).
 """
 from dataclasses import dataclass
-from typing import Tuple
+from typing import Callable, List, Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -98,6 +98,25 @@ class NewtonRecord:
                                 self.gap.reshape(shape),
                                 self.iterations.reshape(shape),
                                 self.converged.reshape(shape), cg_iterations)
+
+
+def cost_path(solve: Callable[..., BatchedSVMResult], gram: Tensor,
+              labels: Tensor, weights: Tensor, costs: Sequence[float],
+              **kwargs) -> List[BatchedSVMResult]:
+    """``solve(gram, labels, cost * weights, init=...)`` at each cost, each
+    started from the solution at the previous one (costs in ascending
+    order converge fastest).
+
+    Returns:
+        list[BatchedSVMResult]: One result per cost, in ``costs`` order.
+    """
+    results: List[BatchedSVMResult] = []
+    init = None
+    for cost in costs:
+        res = solve(gram, labels, cost * weights, init=init, **kwargs)
+        results.append(res)
+        init = res.coef
+    return results
 
 
 def check_problems(gram: Tensor, labels: Tensor,
